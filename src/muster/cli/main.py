@@ -1,0 +1,27 @@
+"""``muster``: the command line. One module per command group."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from muster.cli import audit, db, engine, serve, tokens, users
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
+def cli(verbose: bool) -> None:
+    """Muster: incident response — intake, on-call, paging, incident command."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+for group in (serve.serve, engine.engine, db.db, users.user, tokens.token, audit.audit):
+    cli.add_command(group)
+
+
+def main() -> None:
+    cli()

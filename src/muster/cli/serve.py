@@ -1,0 +1,50 @@
+"""``muster serve``: the web app and API, with the engine in the same process."""
+
+from __future__ import annotations
+
+import click
+import uvicorn
+
+from muster.cli.common import settings
+from muster.db import migrate
+from muster.domain.accounts.bootstrap import do_ensure_first_admin
+from muster.engine.modules import default_modules
+from muster.engine.runner import Runner
+from muster.runtime import open_database
+from muster.web.app import create_app
+from muster.web.context import AppContext
+
+
+@click.command()
+@click.option("--host", default=None, help="Address to listen on (MUSTER_HOST, default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (MUSTER_PORT, default 8000).")
+@click.option("--no-engine", is_flag=True, help="Web only: run engines with 'muster engine'.")
+@click.option("--no-migrate", is_flag=True, help="Do not migrate the database on start.")
+def serve(host: str | None, port: int | None, no_engine: bool, no_migrate: bool) -> None:
+    """Serve the web UI and API."""
+    cfg = settings()
+    if not no_migrate:
+        migrate.upgrade(cfg.database_url)
+    db = open_database(cfg)
+    with db.unit_of_work() as uow:
+        created = do_ensure_first_admin(uow, cfg.admin_email, cfg.admin_password)
+        uow.commit()
+    if created is not None:
+        user, generated = created
+        click.echo(f"Created the first admin: {user.email}")
+        if generated:
+            click.echo(f"  password (shown once, change it after signing in): {generated}")
+    runner = None if no_engine else Runner(db, default_modules())
+    if runner is not None:
+        runner.start_thread(cfg.engine_interval_seconds)
+    app = create_app(AppContext(settings=cfg, db=db, clock=db.clock))
+    listen_port = port or cfg.port
+    click.echo(f"Muster on http://{host or cfg.host}:{listen_port}")
+    try:
+        uvicorn.run(
+            app, host=host or cfg.host, port=listen_port, log_level="info", access_log=False
+        )
+    finally:
+        if runner is not None:
+            runner.stop()
+        db.dispose()

@@ -1,0 +1,104 @@
+"""The unit of work: one transaction that commits rows and events together, and runs
+after-commit hooks only when the commit succeeded.
+
+Use it as a context manager::
+
+    with db.unit_of_work() as uow:
+        do_create_team(uow, actor, ...)
+        uow.commit()
+
+Leaving the block without ``commit()`` rolls everything back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from muster.clock import Clock
+
+if TYPE_CHECKING:
+    from muster.domain.events.models import Event
+
+log = logging.getLogger(__name__)
+
+
+class Database:
+    """Owns the engine and hands out units of work. One per process."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            bind=engine.execution_options(muster_readonly=True), expire_on_commit=False
+        )
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def unit_of_work(self, *, readonly: bool = False) -> UnitOfWork:
+        factory = self._read_sessions if readonly else self._sessions
+        return UnitOfWork(factory(), self.clock, readonly=readonly)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class UnitOfWork:
+    def __init__(self, session: Session, clock: Clock, *, readonly: bool = False) -> None:
+        self.session = session
+        self.clock = clock
+        self.readonly = readonly
+        self.now = clock.now()
+        self.events: list[Event] = []
+        self._after_commit: list[Callable[[], None]] = []
+        self._committed = False
+
+    @property
+    def dialect(self) -> str:
+        bind = self.session.get_bind()
+        return bind.dialect.name
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._committed:
+            self.session.rollback()
+        self.session.close()
+
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` once the transaction has committed; never if it rolls back."""
+        self._after_commit.append(hook)
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def commit(self) -> None:
+        if self.readonly:
+            raise RuntimeError("commit() on a read-only unit of work")
+        self.session.commit()
+        self._committed = True
+        hooks, self._after_commit = self._after_commit, []
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:  # a failed hook must not undo a committed change
+                log.exception("after-commit hook failed")
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self._after_commit.clear()
+        self.events.clear()

@@ -1,0 +1,8 @@
+"""Imports every table so ``Base.metadata`` is complete (for Alembic and tests)."""
+
+from muster.db.base import Base
+from muster.domain.accounts import models as accounts_models
+from muster.domain.catalog import models as catalog_models
+from muster.domain.events import models as events_models
+
+__all__ = ["Base", "accounts_models", "catalog_models", "events_models"]

@@ -1,0 +1,141 @@
+"""Commands and queries on services."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from muster.db.pagination import Page, paginate
+from muster.db.uow import UnitOfWork
+from muster.domain.accounts.models import Team
+from muster.domain.accounts.permissions import require
+from muster.domain.catalog.models import Service
+from muster.domain.catalog.schemas import ServiceCreate, ServiceOut, ServiceUpdate
+from muster.domain.events.actor import Actor, Role
+from muster.domain.events.service import append_event
+from muster.errors import Conflict, FieldError, InvalidInput, NotFound
+
+
+def check_team_usable(uow: UnitOfWork, team_id: str) -> Team:
+    team = uow.session.get(Team, team_id)
+    if team is None or team.archived_at is not None:
+        raise InvalidInput(
+            "no such team", errors=[FieldError("team_id", "no active team has this id")]
+        )
+    return team
+
+
+def check_service_name_free(uow: UnitOfWork, name: str, *, except_id: str | None = None) -> None:
+    query = select(Service.id).where(func.lower(Service.name) == name.lower())
+    if except_id:
+        query = query.where(Service.id != except_id)
+    if uow.session.scalar(query):
+        raise Conflict(
+            "a service with this name exists", errors=[FieldError("name", "already taken")]
+        )
+
+
+def do_create_service(uow: UnitOfWork, actor: Actor, data: ServiceCreate) -> Service:
+    require(actor, Role.MANAGER)
+    team = check_team_usable(uow, data.team_id)
+    check_service_name_free(uow, data.name)
+    service = Service(
+        name=data.name,
+        description=data.description,
+        team_id=team.id,
+        created_at=uow.now,
+        updated_at=uow.now,
+    )
+    service.team = team
+    uow.session.add(service)
+    uow.flush()
+    append_event(
+        uow,
+        actor,
+        "service.created",
+        subject_type="service",
+        subject_id=service.id,
+        data={"name": service.name, "team_id": team.id, "description": service.description},
+    )
+    return service
+
+
+def do_update_service(
+    uow: UnitOfWork, actor: Actor, service_id: str, data: ServiceUpdate
+) -> Service:
+    require(actor, Role.MANAGER)
+    service = get_service(uow, service_id)
+    changes: dict[str, object] = {}
+    if data.name is not None and data.name != service.name:
+        check_service_name_free(uow, data.name, except_id=service.id)
+        changes["name"] = {"from": service.name, "to": data.name}
+        service.name = data.name
+    if data.description is not None and data.description != service.description:
+        changes["description"] = {"from": service.description, "to": data.description}
+        service.description = data.description
+    if data.team_id is not None and data.team_id != service.team_id:
+        team = check_team_usable(uow, data.team_id)
+        changes["team_id"] = {"from": service.team_id, "to": team.id}
+        service.team_id = team.id
+        service.team = team
+    if changes:
+        service.updated_at = uow.now
+        append_event(
+            uow,
+            actor,
+            "service.updated",
+            subject_type="service",
+            subject_id=service.id,
+            data=changes,
+        )
+    return service
+
+
+def do_archive_service(uow: UnitOfWork, actor: Actor, service_id: str) -> Service:
+    require(actor, Role.MANAGER)
+    service = get_service(uow, service_id)
+    if service.archived_at is None:
+        service.archived_at = uow.now
+        service.updated_at = uow.now
+        append_event(uow, actor, "service.archived", subject_type="service", subject_id=service.id)
+    return service
+
+
+def get_service(uow: UnitOfWork, service_id: str) -> Service:
+    service = uow.session.get(Service, service_id, options=[joinedload(Service.team)])
+    if service is None:
+        raise NotFound("no such service")
+    return service
+
+
+def list_services(
+    uow: UnitOfWork,
+    *,
+    cursor: str | None = None,
+    limit: int = 100,
+    archived: bool = False,
+    team_id: str | None = None,
+) -> Page[Service]:
+    query = (
+        select(Service)
+        .where(Service.archived_at.is_not(None) if archived else Service.archived_at.is_(None))
+        .options(joinedload(Service.team))
+    )
+    if team_id:
+        query = query.where(Service.team_id == team_id)
+    return paginate(
+        uow.session, query, sort=Service.name, tiebreak=Service.id, cursor=cursor, limit=limit
+    )
+
+
+def service_out(service: Service) -> ServiceOut:
+    return ServiceOut(
+        id=service.id,
+        name=service.name,
+        description=service.description,
+        team_id=service.team_id,
+        team_name=service.team.name,
+        created_at=service.created_at,
+        updated_at=service.updated_at,
+        archived_at=service.archived_at,
+    )

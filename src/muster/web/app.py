@@ -1,0 +1,51 @@
+"""The web application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from muster.web.api import events as events_api
+from muster.web.api import services as services_api
+from muster.web.api import teams as teams_api
+from muster.web.api import tokens as tokens_api
+from muster.web.api import users as users_api
+from muster.web.context import AppContext
+from muster.web.docs import mount_docs
+from muster.web.health import router as health_router
+from muster.web.middleware import BodyLimit, MetricsAndHeaders
+from muster.web.problems import install_error_handlers
+from muster.web.ui import pages
+from muster.web.ui.render import STATIC, render_error
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(ctx: AppContext) -> FastAPI:
+    app = FastAPI(
+        title="Muster",
+        version="0.1.0",
+        description="Incident response: intake, on-call, paging, incident command.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.ctx = ctx
+    for router in (
+        users_api.router,
+        users_api.me_router,
+        teams_api.router,
+        services_api.router,
+        tokens_api.router,
+        events_api.router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health_router)
+    mount_docs(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in pages.ROUTERS:
+        app.include_router(router)
+    install_error_handlers(app, render_error)
+    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_request_bytes)
+    app.add_middleware(MetricsAndHeaders)
+    return app

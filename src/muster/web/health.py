@@ -1,0 +1,42 @@
+"""/healthz (process up), /readyz (database reachable, migrations current), /metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from muster.db.migrate import current_revision, head_revision
+from muster.metrics import REGISTRY
+from muster.web.context import AppContext, app_context
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(ctx: AppContext = Depends(app_context)) -> Response:
+    try:
+        with ctx.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        current = current_revision(ctx.db.engine)
+    except SQLAlchemyError as exc:
+        return JSONResponse({"status": "unavailable", "database": str(exc.__class__.__name__)}, 503)
+    head = head_revision(ctx.settings.database_url)
+    if current != head:
+        return JSONResponse(
+            {"status": "unavailable", "database": "ok", "migrations": f"at {current}, need {head}"},
+            503,
+        )
+    return JSONResponse({"status": "ok", "database": "ok", "migrations": current})
+
+
+@router.get("/metrics")
+def metrics() -> Response:
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,97 @@
+"""Sign in and sign out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from muster.domain.accounts.credentials import (
+    authenticate_password,
+    do_end_session,
+    do_start_session,
+)
+from muster.errors import NotAuthenticated
+from muster.web.auth import SESSION_COOKIE, check_csrf, cookie_signer, identify, session_max_age
+from muster.web.context import AppContext, app_context
+from muster.web.ui.render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def safe_next(value: str | None) -> str:
+    """Only same-site paths: never redirect a signed-in user to another host."""
+    if not value:
+        return "/"
+    parsed = urlparse(value)
+    if parsed.scheme or parsed.netloc or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    return value
+
+
+@router.get("/login")
+def login_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", None, next=safe_next(next), error=None, email="")
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    email: str = Form("", max_length=320),
+    password: str = Form("", max_length=1024),
+    next: str = Form("/", max_length=2000),
+    ctx: AppContext = Depends(app_context),
+) -> Response:
+    ip = request.client.host if request.client else None
+    try:
+        with ctx.db.unit_of_work() as uow:
+            user = authenticate_password(uow, email, password)
+            _session, key = do_start_session(
+                uow,
+                user,
+                max_age=session_max_age(ctx),
+                ip=ip,
+                user_agent=request.headers.get("user-agent", ""),
+            )
+            uow.commit()
+    except NotAuthenticated as exc:
+        return render(
+            request,
+            "login.html",
+            None,
+            status_code=401,
+            next=safe_next(next),
+            error=exc.detail,
+            email=email,
+        )
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie_signer(ctx).dumps(key),
+        max_age=ctx.settings.session_max_age_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=ctx.settings.secure_cookies,
+    )
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, ctx: AppContext = Depends(app_context)) -> Response:
+    caller = await run_in_threadpool(identify, request, ctx)
+    if caller is not None:
+        await check_csrf(request, caller)
+        raw = request.cookies.get(SESSION_COOKIE, "")
+        key = cookie_signer(ctx).loads(raw)
+
+        def end() -> None:
+            with ctx.db.unit_of_work() as uow:
+                do_end_session(uow, key)
+                uow.commit()
+
+        await run_in_threadpool(end)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
