@@ -6,7 +6,6 @@ import json
 import time
 from typing import Any
 
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from muster.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -94,36 +93,55 @@ class MetricsAndHeaders:
             return
         start = time.perf_counter()
         status = 500
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                route = _route_template(scope)
+                HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+                HTTP_LATENCY.labels(scope["method"], route).observe(time.perf_counter() - start)
 
         async def wrapped(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", []))
-                present = {k.lower() for k, _ in headers}
-                path: str = scope.get("path", "")
-                for name, value in SECURITY_HEADERS:
-                    if name in present or (
-                        path.startswith("/api/v1/docs") and name == b"content-security-policy"
-                    ):
-                        continue
-                    headers.append((name, value))
-                message = {**message, "headers": headers}
+                message = {**message, "headers": _with_security_headers(scope, message)}
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                record()  # before the last byte leaves, so a follow-up request sees it
             await send(message)
 
         try:
             await self.app(scope, receive, wrapped)
         finally:
-            route = _route_template(scope)
-            HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
-            HTTP_LATENCY.labels(scope["method"], route).observe(time.perf_counter() - start)
+            record()
+
+
+def _with_security_headers(scope: Scope, message: Message) -> list[tuple[bytes, bytes]]:
+    headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
+    present = {k.lower() for k, _ in headers}
+    is_docs = str(scope.get("path", "")).startswith("/api/v1/docs")
+    for name, value in SECURITY_HEADERS:
+        if name in present or (is_docs and name == b"content-security-policy"):
+            continue
+        headers.append((name, value))
+    return headers
 
 
 def _route_template(scope: Scope) -> str:
-    app: Any = scope.get("app")
-    router = getattr(app, "router", None)
-    for route in getattr(router, "routes", []):
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", "other"))
-    return "unmatched"
+    """The matched route's full path template, so ids do not explode the label set.
+
+    The router records the matched route; a route of an included router knows only its
+    own part of the path, so the request path's prefix before that part is kept.
+    """
+    route: Any = scope.get("route")
+    template = getattr(route, "path", None)
+    regex = getattr(route, "path_regex", None)
+    if not template or regex is None:
+        return "unmatched"
+    path: str = scope.get("path", "")
+    for index, char in enumerate(path):
+        if char == "/" and regex.match(path[index:]):
+            return path[:index] + str(template)
+    return str(template)
