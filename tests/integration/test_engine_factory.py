@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from muster.db.engine import normalise_url
 from muster.db.uow import Database
@@ -20,19 +21,12 @@ def test_sqlite_pragmas(db: Database) -> None:
 
 
 def test_foreign_keys_are_enforced(db: Database) -> None:
-    from sqlalchemy.exc import IntegrityError
-
-    with db.unit_of_work() as uow:
-        uow.session.execute(
-            text(
-                "INSERT INTO services (id, name, description, team_id, created_at, updated_at)"
-                " VALUES ('s1', 'x', '', 'no-such-team', :t, :t)"
-            ),
-            {"t": db.clock.now()},
-        )
-        with pytest.raises(IntegrityError):
-            uow.flush()
-            uow.commit()
+    insert = text(
+        "INSERT INTO services (id, name, description, team_id, created_at, updated_at)"
+        " VALUES ('s1', 'x', '', 'no-such-team', :t, :t)"
+    )
+    with db.unit_of_work() as uow, pytest.raises(IntegrityError):
+        uow.session.execute(insert, {"t": db.clock.now()})
 
 
 def test_postgres_urls_use_psycopg3() -> None:
