@@ -25,6 +25,8 @@ class Settings:
     session_max_age_seconds: int = 12 * 3600
     secure_cookies: bool = False
     max_request_bytes: int = 1024 * 1024
+    email_domain: str = "localhost"
+    smtp_port: int | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -55,6 +57,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         admin_password=env.get("MUSTER_ADMIN_PASSWORD") or None,
         engine_interval_seconds=float(env.get("MUSTER_ENGINE_INTERVAL", "1.0")),
         secure_cookies=env.get("MUSTER_SECURE_COOKIES", "0") == "1",
+        email_domain=env.get("MUSTER_EMAIL_DOMAIN", "localhost"),
+        smtp_port=int(env["MUSTER_SMTP_PORT"]) if env.get("MUSTER_SMTP_PORT") else None,
         extra={k: v for k, v in env.items() if k.startswith("MUSTER_")},
     )
 

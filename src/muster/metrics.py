@@ -43,3 +43,30 @@ ENGINE_DURATION = Histogram(
     ["module"],
     registry=REGISTRY,
 )
+
+INGEST_RECEIVED = Counter(
+    "muster_ingest_alerts_total",
+    "Inbound alert events accepted, by integration, type and outcome "
+    "(created, deduplicated, suppressed, dropped, acknowledged, resolved, ignored).",
+    ["integration", "type", "outcome"],
+    registry=REGISTRY,
+)
+INGEST_REJECTED = Counter(
+    "muster_ingest_rejected_total",
+    "Inbound requests refused, by integration type and reason.",
+    ["type", "reason"],
+    registry=REGISTRY,
+)
+INGEST_LATENCY = Histogram(
+    "muster_ingest_accept_seconds",
+    "From request received to committed answer, by integration type.",
+    ["type"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+    registry=REGISTRY,
+)
+INGEST_BATCH = Histogram(
+    "muster_ingest_batch_size",
+    "Requests committed together by the ingest writer.",
+    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500),
+    registry=REGISTRY,
+)

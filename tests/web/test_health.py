@@ -7,16 +7,17 @@ from sqlalchemy import text
 
 from helpers import Person
 from muster.config import Settings
+from muster.db.migrate import head_revision
 from muster.db.uow import Database
 from muster.web.app import create_app
 from muster.web.context import AppContext
 
 
-def test_healthz_and_readyz(client: TestClient) -> None:
+def test_healthz_and_readyz(client: TestClient, settings: Settings) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["migrations"] == "0001"
+    assert ready.json()["migrations"] == head_revision(settings.database_url)
 
 
 def test_readyz_fails_when_migrations_are_behind(settings: Settings, db: Database) -> None:
@@ -26,7 +27,7 @@ def test_readyz_fails_when_migrations_are_behind(settings: Settings, db: Databas
     with TestClient(app) as c:
         r = c.get("/readyz")
     assert r.status_code == 503
-    assert "need 0001" in r.json()["migrations"]
+    assert f"need {head_revision(settings.database_url)}" in r.json()["migrations"]
 
 
 def test_metrics_count_requests_by_route(client: TestClient, people: dict[str, Person]) -> None:

@@ -75,8 +75,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if not self._committed:
+        if not self._committed and not self.readonly:
             self.session.rollback()
+        # Closing ends the transaction; what a read-only unit loaded stays readable.
         self.session.close()
 
     def after_commit(self, hook: Callable[[], None]) -> None:

@@ -2,7 +2,8 @@
 
 from muster.db.base import Base
 from muster.domain.accounts import models as accounts_models
+from muster.domain.alerts import models as alerts_models
 from muster.domain.catalog import models as catalog_models
 from muster.domain.events import models as events_models
 
-__all__ = ["Base", "accounts_models", "catalog_models", "events_models"]
+__all__ = ["Base", "accounts_models", "alerts_models", "catalog_models", "events_models"]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from muster.web.api import events as events_api
+from muster.web.api import integrations as integrations_api
 from muster.web.api import services as services_api
 from muster.web.api import teams as teams_api
 from muster.web.api import tokens as tokens_api
@@ -13,6 +17,8 @@ from muster.web.api import users as users_api
 from muster.web.context import AppContext
 from muster.web.docs import mount_docs
 from muster.web.health import router as health_router
+from muster.web.ingest.routes import router as ingest_router
+from muster.web.ingest.writer import IngestWriter
 from muster.web.middleware import BodyLimit, MetricsAndHeaders
 from muster.web.problems import install_error_handlers
 from muster.web.ui import pages
@@ -22,7 +28,15 @@ API_PREFIX = "/api/v1"
 
 
 def create_app(ctx: AppContext) -> FastAPI:
+    writer = IngestWriter(ctx.db)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        writer.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Muster",
         version="0.1.0",
         description="Incident response: intake, on-call, paging, incident command.",
@@ -38,9 +52,12 @@ def create_app(ctx: AppContext) -> FastAPI:
         services_api.router,
         tokens_api.router,
         events_api.router,
+        integrations_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router)
+    app.include_router(ingest_router)
+    app.state.ingest_writer = writer
     mount_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in pages.ROUTERS:

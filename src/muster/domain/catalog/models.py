@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from muster.db.base import Base, id_column
@@ -21,5 +22,9 @@ class Service(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     archived_at: Mapped[datetime | None]
+    # Alert handling: how alerts are grouped, and when re-triggering counts as flapping.
+    alert_grouping: Mapped[dict[str, Any]] = mapped_column(default=lambda: {"mode": "none"})
+    flap_threshold: Mapped[int] = mapped_column(Integer, default=5)
+    flap_window_minutes: Mapped[int] = mapped_column(Integer, default=30)
 
     team: Mapped[Team] = relationship()

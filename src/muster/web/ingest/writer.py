@@ -1,0 +1,153 @@
+"""The ingest writer: one thread that commits inbound alerts in groups.
+
+Requests hand their parsed alerts to the writer and wait. The writer takes whatever is
+queued, applies each request inside its own savepoint (one bad request never spoils the
+others), commits once, and only then answers every request of the group. A sender is
+thus answered 2xx only for what is durably stored, while the database sees one commit
+for many requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from muster.db.uow import Database, UnitOfWork
+from muster.domain.alerts.integrations import find_live_integration
+from muster.domain.alerts.models import Integration
+from muster.domain.alerts.routing import Rule
+from muster.domain.alerts.rules import load_rules
+from muster.errors import MusterError, NotFound, RateLimited, Unavailable
+from muster.metrics import INGEST_BATCH
+from muster.web.ingest.ratelimit import DEFAULT_PER_MINUTE, RateLimiter, retry_after_seconds
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, Integration, Sequence[Rule]], Any]
+
+
+@dataclass
+class Job:
+    key: str
+    type: str
+    cost: int
+    handler: Handler
+    future: Future[Any] = field(default_factory=Future)
+
+
+class IngestWriter:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_batch: int = 500,
+        max_pending: int = 20_000,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self.db = db
+        self.max_batch = max_batch
+        self.max_pending = max_pending
+        self.limiter = limiter or RateLimiter()
+        self._queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, key: str, type: str, handler: Handler, *, cost: int = 1) -> Future[Any]:
+        """Queue ``handler`` to run on the live integration ``key`` of ``type``.
+
+        The future fails with :class:`NotFound` for an unknown or revoked key,
+        :class:`RateLimited` past the integration's limit, and :class:`Unavailable` when
+        the queue is full or the database is down (so senders retry).
+        """
+        if self._queue.qsize() >= self.max_pending:
+            raise Unavailable("Muster is overloaded; retry shortly")
+        self._ensure_started()
+        job = Job(key=key, type=type, cost=cost, handler=handler)
+        self._queue.put(job)
+        return job.future
+
+    def _ensure_started(self) -> None:
+        if self._thread is not None:
+            return
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="muster-ingest-writer", daemon=True
+                )
+                self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    self._process(batch)
+                    return
+                batch.append(job)
+            self._process(batch)
+
+    def _process(self, batch: list[Job]) -> None:
+        INGEST_BATCH.observe(len(batch))
+        results: list[tuple[Job, Any, BaseException | None]] = []
+        try:
+            with self.db.unit_of_work() as uow:
+                rules = load_rules(uow)
+                for job in batch:
+                    results.append(self._apply(uow, job, rules))
+                uow.commit()
+        except SQLAlchemyError as exc:
+            log.warning("ingest batch of %d not stored: %s", len(batch), exc)
+            for job in batch:
+                job.future.set_exception(Unavailable("the database is unavailable; retry shortly"))
+            time.sleep(0.2)  # do not spin against a database that is down
+            return
+        for job, value, error in results:
+            if error is None:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(error)
+
+    def _apply(
+        self, uow: UnitOfWork, job: Job, rules: Sequence[Rule]
+    ) -> tuple[Job, Any, BaseException | None]:
+        try:
+            with uow.session.begin_nested():
+                integration = find_live_integration(uow, job.key, type=job.type)
+                if integration is None:
+                    raise NotFound("no live integration has this key")
+                per_minute = integration.rate_limit_per_minute or DEFAULT_PER_MINUTE
+                wait = self.limiter.take(integration.id, per_minute, job.cost)
+                if wait is not None:
+                    raise RateLimited(
+                        "this integration is sending too fast",
+                        retry_after=retry_after_seconds(wait),
+                    )
+                return job, job.handler(uow, integration, rules), None
+        except MusterError as exc:
+            return job, None, exc
+        except SQLAlchemyError:
+            raise
+        except Exception as exc:
+            log.exception("ingest handler failed")
+            return job, None, exc
