@@ -5,6 +5,9 @@ missing or unreachable PostgreSQL into a failure instead of a skip."""
 from __future__ import annotations
 
 import os
+
+# Cheap argon2 parameters for the many users tests create (set before muster is imported).
+os.environ["MUSTER_PASSWORD_HASH_PROFILE"] = "test"
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
