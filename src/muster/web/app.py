@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from muster.web.api import alert_config as alert_config_api
+from muster.web.api import alerts as alerts_api
 from muster.web.api import events as events_api
 from muster.web.api import integrations as integrations_api
 from muster.web.api import services as services_api
@@ -53,6 +55,8 @@ def create_app(ctx: AppContext) -> FastAPI:
         tokens_api.router,
         events_api.router,
         integrations_api.router,
+        alerts_api.router,
+        alert_config_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router)

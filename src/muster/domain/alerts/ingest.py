@@ -177,7 +177,7 @@ def _group_for(
             return group, False
     group = AlertGroup(
         service_id=service.id, group_key=key, status="triggered", severity=severity,
-        summary=summary, alert_count=0, pages=pages, first_seen=uow.now, last_seen=uow.now,
+        summary=summary, alert_count=1, pages=pages, first_seen=uow.now, last_seen=uow.now,
     )  # fmt: skip
     uow.session.add(group)
     uow.flush()
@@ -190,7 +190,7 @@ def _join_group(uow: UnitOfWork, actor: Actor, group: AlertGroup, alert: Alert) 
     if SEVERITY_RANK[alert.severity] > SEVERITY_RANK.get(group.severity, 0):
         group.severity = alert.severity
     append_event(uow, actor, "alert_group.alert_added", subject_type="alert_group", subject_id=group.id,
-                 data={"alert_id": alert.id, "alert_count": group.alert_count + 1})  # fmt: skip
+                 data={"alert_id": alert.id, "alert_count": group.alert_count})  # fmt: skip
     if group.status == "acknowledged":  # a new, unacknowledged alert re-opens the group
         group.status = "triggered"
         append_event(uow, actor, "alert_group.triggered", subject_type="alert_group", subject_id=group.id,

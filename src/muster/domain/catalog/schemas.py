@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -35,3 +35,6 @@ class ServiceOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     archived_at: datetime | None
+    alert_grouping: dict[str, Any]
+    flap_threshold: int
+    flap_window_minutes: int

@@ -138,4 +138,7 @@ def service_out(service: Service) -> ServiceOut:
         created_at=service.created_at,
         updated_at=service.updated_at,
         archived_at=service.archived_at,
+        alert_grouping=service.alert_grouping,
+        flap_threshold=service.flap_threshold,
+        flap_window_minutes=service.flap_window_minutes,
     )
