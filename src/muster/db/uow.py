@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -58,6 +58,9 @@ class UnitOfWork:
         self.readonly = readonly
         self.now = clock.now()
         self.events: list[Event] = []
+        # Per-transaction memo for values that cannot change under this transaction's
+        # locks (a locked stream head, the transaction id).
+        self.memo: dict[object, Any] = {}
         self._after_commit: list[Callable[[], None]] = []
         self._committed = False
 
@@ -92,6 +95,7 @@ class UnitOfWork:
             raise RuntimeError("commit() on a read-only unit of work")
         self.session.commit()
         self._committed = True
+        self.memo.clear()
         hooks, self._after_commit = self._after_commit, []
         for hook in hooks:
             try:
@@ -103,3 +107,4 @@ class UnitOfWork:
         self.session.rollback()
         self._after_commit.clear()
         self.events.clear()
+        self.memo.clear()

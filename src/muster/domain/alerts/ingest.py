@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from muster.db.uow import UnitOfWork
@@ -39,6 +39,18 @@ Result = Literal[
     "created", "deduplicated", "suppressed", "dropped", "acknowledged", "resolved", "ignored"
 ]  # fmt: skip
 MAX_RAW_BYTES = 64 * 1024
+
+# Built once: intake runs these for every event.
+_OPEN_ALERT = select(Alert).where(
+    Alert.service_id == bindparam("service_id"),
+    Alert.dedup_key == bindparam("dedup_key"),
+    Alert.status.in_(OPEN_STATUSES),
+)
+_RECENT_ALERTS = select(Alert.id, Alert.flapping).where(
+    Alert.service_id == bindparam("service_id"),
+    Alert.dedup_key == bindparam("dedup_key"),
+    Alert.first_seen >= bindparam("since", type_=Alert.first_seen.type),
+)
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,11 @@ def _ingest_one(
         _count_occurrence(uow, existing)
         return _outcome("deduplicated", dedup_key, existing)
     suppressed = suppressed or _maintenance_reason(uow, service_id, uow.now)
+    if uow.dialect == "sqlite":
+        # SQLite: this transaction holds the write lock, so nobody can race us to the key.
+        return _open_new_alert(
+            uow, actor, integration, inbound, service_id, dedup_key, severity, labels, suppressed
+        )
     try:
         with uow.session.begin_nested():
             return _open_new_alert(uow, actor, integration, inbound, service_id, dedup_key,
@@ -123,8 +140,7 @@ def _open_new_alert(
     uow: UnitOfWork, actor: Actor, integration: Integration, inbound: InboundAlert,
     service_id: str, dedup_key: str, severity: str, labels: dict[str, str], suppressed: str | None,
 ) -> Outcome:  # fmt: skip
-    service = uow.session.get(Service, service_id)
-    assert service is not None
+    service = _service(uow, service_id)
     now = uow.now
     flapping, already_flapping = _flapping(uow, service, dedup_key, now)
     alert_id = new_id()
@@ -140,22 +156,24 @@ def _open_new_alert(
         occurrences=1, first_seen=now, last_seen=now, occurred_at=inbound.occurred_at,
         suppressed_reason=suppressed, flapping=flapping, raw=_bounded_raw(inbound.raw),
     )  # fmt: skip
-    alert.alert_group = group
     uow.session.add(alert)
-    uow.flush()
-    append_event(uow, actor, "alert.triggered", subject_type="alert", subject_id=alert.id, data={
-        "service_id": service_id, "group_id": group.id, "dedup_key": dedup_key, "severity": severity,
-        "summary": inbound.summary, "suppressed": suppressed, "flapping": flapping,
-    })  # fmt: skip
+    uow.memo[("open_alert", service_id, dedup_key)] = alert
+    uow.memo.setdefault(("new_alerts", service_id, dedup_key), []).append(alert)
+    data = {"service_id": service_id, "group_id": group.id, "dedup_key": dedup_key, "severity": severity,
+            "summary": inbound.summary, "suppressed": suppressed, "flapping": flapping}  # fmt: skip
     if new_group:
-        append_event(uow, actor, "alert_group.opened", subject_type="alert_group", subject_id=group.id, data={
-            "service_id": service_id, "severity": severity, "summary": group.summary, "pages": group.pages,
-            "first_alert_id": alert.id,
-        })  # fmt: skip
+        # Opening a group is what pages: one event says both, on the service's alert stream.
+        append_event(uow, actor, "alert_group.opened", subject_type="alert_group", subject_id=group.id,
+                     stream=alert_stream(service_id), data={**data, "alert_id": alert.id, "pages": group.pages})  # fmt: skip
     else:
-        _join_group(uow, actor, group, alert)
+        _join_group(uow, actor, group, alert, data)
     result: Result = "suppressed" if suppressed else "created"
     return Outcome(result, dedup_key, alert.id, group.id, pages=new_group and group.pages)
+
+
+def alert_stream(service_id: str) -> str:
+    """Alert events chain per service, so one transaction locks one head per service."""
+    return f"alerts:{service_id}"
 
 
 def _group_for(
@@ -164,37 +182,51 @@ def _group_for(
 ) -> tuple[AlertGroup, bool]:  # fmt: skip
     setting = service.alert_grouping or {"mode": "none"}
     key = group_key(setting, alert_id=alert_id, dedup_key=dedup_key, labels=labels)
+    memo_key = ("open_group", service.id, key)
     if setting.get("mode", "none") != "none":
+        window = group_window(setting)
+        cached: AlertGroup | None = uow.memo.get(memo_key)
+        if (
+            cached is not None
+            and cached.status != "resolved"
+            and (window is None or cached.first_seen >= uow.now - window)
+        ):
+            return cached, False
         query = select(AlertGroup).where(
             AlertGroup.service_id == service.id, AlertGroup.group_key == key,
             AlertGroup.status.in_(OPEN_STATUSES),
         )  # fmt: skip
-        window = group_window(setting)
         if window is not None:
             query = query.where(AlertGroup.first_seen >= uow.now - window)
-        group = uow.session.scalars(query.order_by(AlertGroup.first_seen.desc()).limit(1)).first()
+        with uow.session.no_autoflush:
+            group = uow.session.scalars(
+                query.order_by(AlertGroup.first_seen.desc()).limit(1)
+            ).first()
         if group is not None:
+            uow.memo[memo_key] = group
             return group, False
     group = AlertGroup(
-        service_id=service.id, group_key=key, status="triggered", severity=severity,
+        id=new_id(), service_id=service.id, group_key=key, status="triggered", severity=severity,
         summary=summary, alert_count=1, pages=pages, first_seen=uow.now, last_seen=uow.now,
     )  # fmt: skip
     uow.session.add(group)
-    uow.flush()
+    uow.memo[memo_key] = group
     return group, True
 
 
-def _join_group(uow: UnitOfWork, actor: Actor, group: AlertGroup, alert: Alert) -> None:
+def _join_group(
+    uow: UnitOfWork, actor: Actor, group: AlertGroup, alert: Alert, data: dict[str, Any]
+) -> None:
     group.alert_count += 1
     group.last_seen = uow.now
     if SEVERITY_RANK[alert.severity] > SEVERITY_RANK.get(group.severity, 0):
         group.severity = alert.severity
-    append_event(uow, actor, "alert_group.alert_added", subject_type="alert_group", subject_id=group.id,
-                 data={"alert_id": alert.id, "alert_count": group.alert_count})  # fmt: skip
-    if group.status == "acknowledged":  # a new, unacknowledged alert re-opens the group
+    reopened = group.status == "acknowledged"  # a new, unacknowledged alert re-opens the group
+    if reopened:
         group.status = "triggered"
-        append_event(uow, actor, "alert_group.triggered", subject_type="alert_group", subject_id=group.id,
-                     data={"from": "acknowledged", "service_id": group.service_id})  # fmt: skip
+    append_event(uow, actor, "alert.triggered", subject_type="alert", subject_id=alert.id,
+                 stream=alert_stream(group.service_id),
+                 data={**data, "alert_count": group.alert_count, "reopened_group": reopened})  # fmt: skip
 
 
 def _flapping(
@@ -206,11 +238,25 @@ def _flapping(
     flapping; it pages once when it becomes so, and not again while it stays so.
     """
     since = now - _minutes(service.flap_window_minutes)
-    recent = select(Alert.flapping).where(
-        Alert.service_id == service.id, Alert.dedup_key == dedup_key, Alert.first_seen >= since
-    )
-    flags = uow.session.scalars(recent).all()
+    with uow.session.no_autoflush:
+        rows = uow.session.execute(
+            _RECENT_ALERTS, {"service_id": service.id, "dedup_key": dedup_key, "since": since}
+        )
+        seen = {row.id: row.flapping for row in rows}
+    for alert in uow.memo.get(("new_alerts", service.id, dedup_key), []):
+        seen.setdefault(alert.id, alert.flapping)  # created in this transaction, maybe unflushed
+    flags = list(seen.values())
     return len(flags) >= service.flap_threshold, any(flags)
+
+
+def _service(uow: UnitOfWork, service_id: str) -> Service:
+    """The service, held for the transaction (the session's identity map is weak)."""
+    key = ("service", service_id)
+    if key not in uow.memo:
+        with uow.session.no_autoflush:
+            uow.memo[key] = uow.session.get(Service, service_id)
+    service: Service = uow.memo[key]
+    return service
 
 
 def _minutes(n: int) -> timedelta:
@@ -223,23 +269,33 @@ def _count_occurrence(uow: UnitOfWork, alert: Alert) -> None:
 
 
 def _open_alert(uow: UnitOfWork, service_id: str, dedup_key: str) -> Alert | None:
-    return uow.session.scalars(
-        select(Alert).where(
-            Alert.service_id == service_id,
-            Alert.dedup_key == dedup_key,
-            Alert.status.in_(OPEN_STATUSES),
-        )
-    ).first()
+    """The open alert for the key: from this transaction's memo, else the database
+    (read without flushing, so a batch's inserts go out together at commit)."""
+    memo_key = ("open_alert", service_id, dedup_key)
+    alert: Alert | None = uow.memo.get(memo_key)
+    if alert is not None:
+        return alert if alert.status in OPEN_STATUSES else None
+    with uow.session.no_autoflush:
+        alert = uow.session.scalars(
+            _OPEN_ALERT, {"service_id": service_id, "dedup_key": dedup_key}
+        ).first()
+    if alert is not None:
+        uow.memo[memo_key] = alert
+    return alert
 
 
 def _maintenance_reason(uow: UnitOfWork, service_id: str, now: datetime) -> str | None:
-    window = uow.session.scalars(
-        select(MaintenanceWindow).where(
-            MaintenanceWindow.service_id == service_id, MaintenanceWindow.starts_at <= now,
-            MaintenanceWindow.ends_at > now, MaintenanceWindow.cancelled_at.is_(None),
-        ).limit(1)
-    ).first()  # fmt: skip
-    return None if window is None else f"maintenance: {window.reason}"
+    key = ("maintenance", service_id)
+    if key not in uow.memo:
+        window = uow.session.scalars(
+            select(MaintenanceWindow).where(
+                MaintenanceWindow.service_id == service_id, MaintenanceWindow.starts_at <= now,
+                MaintenanceWindow.ends_at > now, MaintenanceWindow.cancelled_at.is_(None),
+            ).limit(1)
+        ).first()  # fmt: skip
+        uow.memo[key] = None if window is None else f"maintenance: {window.reason}"
+    reason: str | None = uow.memo[key]
+    return reason
 
 
 def _usable_service(uow: UnitOfWork, service_id: str) -> bool:

@@ -21,7 +21,7 @@ def do_acknowledge(uow: UnitOfWork, actor: Actor, alert: Alert) -> bool:
     alert.acknowledged_at = uow.now
     alert.acknowledged_by = actor.label
     append_event(uow, actor, "alert.acknowledged", subject_type="alert", subject_id=alert.id,
-                 data={"group_id": alert.group_id})  # fmt: skip
+                 stream=f"alerts:{alert.service_id}", data={"group_id": alert.group_id})  # fmt: skip
     sync_group_status(uow, actor, alert.alert_group)
     return True
 
@@ -34,7 +34,7 @@ def do_resolve(uow: UnitOfWork, actor: Actor, alert: Alert) -> bool:
     alert.resolved_at = uow.now
     alert.resolved_by = actor.label
     append_event(uow, actor, "alert.resolved", subject_type="alert", subject_id=alert.id,
-                 data={"group_id": alert.group_id})  # fmt: skip
+                 stream=f"alerts:{alert.service_id}", data={"group_id": alert.group_id})  # fmt: skip
     sync_group_status(uow, actor, alert.alert_group)
     return True
 
@@ -61,4 +61,4 @@ def sync_group_status(uow: UnitOfWork, actor: Actor, group: AlertGroup) -> None:
         group.resolved_at = uow.now
         group.resolved_by = actor.label
     append_event(uow, actor, f"alert_group.{new}", subject_type="alert_group", subject_id=group.id,
-                 data={"from": old, "service_id": group.service_id})  # fmt: skip
+                 stream=f"alerts:{group.service_id}", data={"from": old, "service_id": group.service_id})  # fmt: skip

@@ -78,20 +78,30 @@ def append_event(
 
 
 def _lock_head(uow: UnitOfWork, stream: str) -> EventStream:
+    """The stream's head row, locked for this transaction (looked up once per transaction)."""
+    key = ("event_stream_head", stream)
+    head: EventStream | None = uow.memo.get(key)
+    if head is not None:
+        return head
     session = uow.session
     insert_ignore(session, EventStream, {"stream": stream, "last_seq": 0, "last_hash": GENESIS})
-    return session.scalars(
+    head = session.scalars(
         select(EventStream)
         .where(EventStream.stream == stream)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
+    uow.memo[key] = head
+    return head
 
 
 def _tx_id(uow: UnitOfWork) -> int:
     if uow.dialect != "postgresql":
         return 0
-    return int(uow.session.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar_one())
+    if "tx_id" not in uow.memo:
+        query = text("SELECT pg_current_xact_id()::text::bigint")
+        uow.memo["tx_id"] = int(uow.session.execute(query).scalar_one())
+    return int(uow.memo["tx_id"])
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:

@@ -141,13 +141,13 @@ def layer_run_at(layer: Layer, tz: ZoneInfo, at: datetime) -> Stretch:
         if hi is None:
             break
         nxt, _nlo, nhi = layer_stretch(layer, tz, hi)
-        if nxt is None:
+        if nxt != user:
             break
         hi = nhi
     for _ in range(_RUN_LIMIT):
         if lo is None:
             break
-        prev, plo, _phi = layer_stretch(layer, tz, lo - _TICK)
+        prev, plo, _phi = layer_stretch(layer, tz, lo)
         if prev != user:
             break
         lo = plo

@@ -108,46 +108,67 @@ class IngestWriter:
             self._process(batch)
 
     def _process(self, batch: list[Job]) -> None:
+        """Apply the batch in one transaction; if anything in it fails unexpectedly, roll
+        back and apply each job in a transaction of its own, so one bad job fails alone."""
         INGEST_BATCH.observe(len(batch))
-        results: list[tuple[Job, Any, BaseException | None]] = []
         try:
-            with self.db.unit_of_work() as uow:
-                rules = load_rules(uow)
-                for job in batch:
-                    results.append(self._apply(uow, job, rules))
-                uow.commit()
+            results = self._commit(batch)
         except SQLAlchemyError as exc:
             log.warning("ingest batch of %d not stored: %s", len(batch), exc)
             for job in batch:
                 job.future.set_exception(Unavailable("the database is unavailable; retry shortly"))
             time.sleep(0.2)  # do not spin against a database that is down
             return
+        except _JobFailed:
+            results = [self._alone(job) for job in batch]
         for job, value, error in results:
             if error is None:
                 job.future.set_result(value)
             else:
                 job.future.set_exception(error)
 
-    def _apply(
-        self, uow: UnitOfWork, job: Job, rules: Sequence[Rule]
-    ) -> tuple[Job, Any, BaseException | None]:
+    def _commit(self, batch: list[Job]) -> list[tuple[Job, Any, BaseException | None]]:
+        results: list[tuple[Job, Any, BaseException | None]] = []
+        with self.db.unit_of_work() as uow:
+            rules = load_rules(uow)
+            for job in batch:
+                try:
+                    integration = self._admit(uow, job)
+                except MusterError as exc:  # refused before it wrote anything
+                    results.append((job, None, exc))
+                    continue
+                try:
+                    results.append((job, job.handler(uow, integration, rules), None))
+                except SQLAlchemyError:
+                    raise
+                except Exception as exc:
+                    if len(batch) == 1:
+                        results.append((job, None, exc))
+                        uow.rollback()
+                        return results
+                    raise _JobFailed from exc
+            uow.commit()
+        return results
+
+    def _alone(self, job: Job) -> tuple[Job, Any, BaseException | None]:
         try:
-            with uow.session.begin_nested():
-                integration = find_live_integration(uow, job.key, type=job.type)
-                if integration is None:
-                    raise NotFound("no live integration has this key")
-                per_minute = integration.rate_limit_per_minute or DEFAULT_PER_MINUTE
-                wait = self.limiter.take(integration.id, per_minute, job.cost)
-                if wait is not None:
-                    raise RateLimited(
-                        "this integration is sending too fast",
-                        retry_after=retry_after_seconds(wait),
-                    )
-                return job, job.handler(uow, integration, rules), None
-        except MusterError as exc:
-            return job, None, exc
+            return self._commit([job])[0]
         except SQLAlchemyError:
-            raise
-        except Exception as exc:
-            log.exception("ingest handler failed")
-            return job, None, exc
+            return job, None, Unavailable("the database is unavailable; retry shortly")
+
+    def _admit(self, uow: UnitOfWork, job: Job) -> Integration:
+        """The job's live integration, within its rate limit; refuses without writing."""
+        integration = find_live_integration(uow, job.key, type=job.type)
+        if integration is None:
+            raise NotFound("no live integration has this key")
+        per_minute = integration.rate_limit_per_minute or DEFAULT_PER_MINUTE
+        wait = self.limiter.take(integration.id, per_minute, job.cost)
+        if wait is not None:
+            raise RateLimited(
+                "this integration is sending too fast", retry_after=retry_after_seconds(wait)
+            )
+        return integration
+
+
+class _JobFailed(Exception):
+    """A handler failed part-way: the batch's transaction must not commit."""
