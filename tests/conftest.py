@@ -56,7 +56,8 @@ def pg_url() -> Iterator[str]:
     """A database of this test worker's own, migrated once."""
     assert PG_URL
     base = make_url(normalise_url(PG_URL))
-    name = f"{base.database}_muster_{_worker()}"
+    # Per process, so two people (or CI and a person) never share a test database.
+    name = f"{base.database}_muster_{_worker()}_{os.getpid()}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -68,6 +69,8 @@ def pg_url() -> Iterator[str]:
     url = base.set(database=name).render_as_string(hide_password=False)
     migrate.upgrade(url)
     yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
+from sqlalchemy import select
 
 from helpers import SYSTEM
 from muster.db.uow import Database
 from muster.domain.events.feed import advance_cursor, read_feed
+from muster.domain.events.models import Event
 from muster.domain.events.service import append_event
 
 
@@ -49,24 +51,32 @@ def test_uncommitted_cursor_move_is_rolled_back(db: Database) -> None:
     assert _consume(db, "r") == [0, 1, 2]
 
 
-def test_feed_never_skips_an_event_committed_late(db: Database) -> None:
-    """PostgreSQL: an event whose transaction began first but commits last is still read."""
-    if db.dialect != "postgresql":
-        pytest.skip("SQLite serialises writers, so commit order is position order")
-    _append(db, 1)
-    assert _consume(db, "r") == [0]
-    slow = db.unit_of_work()
-    append_event(
-        slow, SYSTEM, "test.ping", subject_type="probe", subject_id="slow", data={"i": 100}
-    )
-    slow.flush()  # holds an earlier position, not yet committed
-    _append(db, 1, start=1)  # commits a later position first
-    seen_before = _consume(db, "r")
-    slow.commit()
-    slow.__exit__(None, None, None)
-    seen_after = _consume(db, "r")
-    assert sorted(seen_before + seen_after) == [1, 100]
-    assert 100 not in seen_before
+def test_writers_take_turns_so_positions_follow_commit_order(db: Database) -> None:
+    """A second writer waits for the first to commit, so the feed can never step past an
+    event that commits late (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock)."""
+    first = db.unit_of_work()
+    append_event(first, SYSTEM, "test.ping", subject_type="probe", subject_id="a", data={"i": 0})
+    first.flush()
+    done = threading.Event()
+
+    def second_writer() -> None:
+        _append(db, 1, start=1)
+        done.set()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    assert not done.wait(0.5), "the second writer must wait for the first"
+    assert _consume_readonly(db) == []
+    first.commit()
+    first.__exit__(None, None, None)
+    thread.join(timeout=10)
+    assert done.is_set()
+    assert _consume(db, "r") == [0, 1]
+
+
+def _consume_readonly(db: Database) -> list[int]:
+    with db.unit_of_work(readonly=True) as uow:
+        return [e.data["i"] for e in uow.session.scalars(select(Event).order_by(Event.position))]
 
 
 def test_two_readers_never_get_the_same_events(db: Database) -> None:

@@ -7,7 +7,7 @@ import click
 from muster.cli.common import CLI_ACTOR, database, emit, handles_errors
 from muster.domain.accounts import service as accounts
 from muster.domain.accounts.schemas import UserCreate, UserOut
-from muster.web.ui.forms import parse_form
+from muster.domain.inputs import parse_input
 
 
 @click.group()
@@ -33,7 +33,7 @@ def user() -> None:
 @handles_errors
 def create(email: str, name: str, role: str, time_zone: str, password: str, as_json: bool) -> None:
     """Create a user."""
-    data = parse_form(
+    data = parse_input(
         UserCreate,
         {"email": email, "name": name, "role": role, "time_zone": time_zone, "password": password},
     )

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from muster.clock import Clock
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from muster.domain.events.models import Event
 
 log = logging.getLogger(__name__)
+
+# The advisory lock that serialises writing transactions on PostgreSQL ("muster" in ASCII).
+WRITER_LOCK_KEY = 0x6D7573746572
 
 
 class Database:
@@ -44,8 +47,15 @@ class Database:
         return self.engine.dialect.name
 
     def unit_of_work(self, *, readonly: bool = False) -> UnitOfWork:
+        """A unit of work. Writing units run one at a time on either database: SQLite by
+        ``BEGIN IMMEDIATE``, PostgreSQL by a transaction-scoped advisory lock taken first.
+        So the event log's positions are handed out in commit order (the engine's feed
+        never steps past an event committed late), and writers cannot deadlock."""
         factory = self._read_sessions if readonly else self._sessions
-        return UnitOfWork(factory(), self.clock, readonly=readonly)
+        session = factory()
+        if not readonly and self.dialect == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+        return UnitOfWork(session, self.clock, readonly=readonly)
 
     def dispose(self) -> None:
         self.engine.dispose()

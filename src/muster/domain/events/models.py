@@ -25,7 +25,6 @@ class Event(Base):
     __table_args__ = (
         UniqueConstraint("stream", "seq", name="uq_events_stream_seq"),
         Index("ix_events_subject", "subject_type", "subject_id", "position"),
-        Index("ix_events_tx", "tx_id", "position"),
     )
 
     position: Mapped[int] = mapped_column(PositionType, primary_key=True, autoincrement=True)
@@ -45,8 +44,6 @@ class Event(Base):
     data: Mapped[dict[str, Any]]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    # PostgreSQL transaction id (xid8): lets the feed never skip an event committed late.
-    tx_id: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class EventStream(Base):
@@ -65,6 +62,5 @@ class EventCursor(Base):
     __tablename__ = "event_cursors"
 
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
-    tx_id: Mapped[int] = mapped_column(BigInteger, default=0)
     position: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime]

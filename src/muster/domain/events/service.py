@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from muster.db.uow import UnitOfWork
 from muster.db.upsert import insert_ignore
@@ -51,7 +51,6 @@ def append_event(
         subject_id=subject_id,
         data=payload,
         prev_hash=head.last_hash,
-        tx_id=_tx_id(uow),
     )
     event.hash = event_hash(
         prev_hash=event.prev_hash,
@@ -95,15 +94,6 @@ def _lock_head(uow: UnitOfWork, stream: str) -> EventStream:
     return head
 
 
-def _tx_id(uow: UnitOfWork) -> int:
-    if uow.dialect != "postgresql":
-        return 0
-    if "tx_id" not in uow.memo:
-        query = text("SELECT pg_current_xact_id()::text::bigint")
-        uow.memo["tx_id"] = int(uow.session.execute(query).scalar_one())
-    return int(uow.memo["tx_id"])
-
-
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(json.dumps(data, default=str))
     return result
@@ -112,13 +102,14 @@ def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
 def events_for(
     uow: UnitOfWork, subject_type: str, subject_id: str, *, limit: int = 200
 ) -> Sequence[Event]:
-    """The events about one subject, oldest first."""
-    return uow.session.scalars(
+    """The latest ``limit`` events about one subject, oldest first (a timeline)."""
+    newest = uow.session.scalars(
         select(Event)
         .where(Event.subject_type == subject_type, Event.subject_id == subject_id)
-        .order_by(Event.position)
+        .order_by(Event.position.desc())
         .limit(limit)
     ).all()
+    return list(reversed(newest))
 
 
 def recent_events(

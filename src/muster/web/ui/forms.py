@@ -2,27 +2,108 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, TypeVar
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ValidationError
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
 
-from muster.errors import FieldError, InvalidInput
+from muster.domain.inputs import parse_input
+from muster.errors import FieldError, MusterError
 
 M = TypeVar("M", bound=BaseModel)
 
+CSRF_FIELD = "csrf_token"
+# How a field is named in the error summary when it differs from "Field name".
+LABELS = {
+    "team_id": "Owning team",
+    "user_id": "Person",
+    "time_zone": "Time zone",
+    "current_password": "Current password",
+    "password": "Password",
+    "expires_on": "Expires on",
+}
+
 
 def parse_form(model: type[M], data: dict[str, Any]) -> M:
-    """Validate ``data`` as ``model``; blank optional fields count as absent."""
-    cleaned = {k: v for k, v in data.items() if k != "csrf_token"}
-    try:
-        return model.model_validate(cleaned)
-    except ValidationError as exc:
-        errors = [
-            FieldError(".".join(str(p) for p in e["loc"]) or "form", str(e["msg"]))
-            for e in exc.errors()
-        ]
-        raise InvalidInput("please correct the marked fields", errors=errors) from None
+    """Validate posted ``data`` (without its CSRF token) as ``model``."""
+    return parse_input(model, {k: v for k, v in data.items() if k != CSRF_FIELD})
 
 
 def field_errors(errors: list[FieldError]) -> dict[str, str]:
     return {e.field: e.reason for e in errors}
+
+
+async def posted(request: Request) -> dict[str, str]:
+    """A dependency: the posted text fields (without the CSRF token).
+
+    Async so the body is read on the event loop; the route itself can stay a plain
+    function that FastAPI runs in its thread pool.
+    """
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
+
+
+def pick(
+    data: Mapping[str, str], names: Iterable[str], *, optional: Iterable[str] = ()
+) -> dict[str, str]:
+    """The named fields that were posted; ``optional`` ones are dropped when blank."""
+    blank_is_absent = set(optional)
+    return {
+        name: data[name]
+        for name in names
+        if name in data and not (name in blank_is_absent and not data[name].strip())
+    }
+
+
+def see_other(url: str) -> RedirectResponse:
+    """Post/Redirect/Get: after a successful POST, send the browser to ``url``."""
+    return RedirectResponse(url, status_code=303)
+
+
+@dataclass
+class FormState:
+    """What a form shows: the values to fill in, and what was wrong with them."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    problem: str | None = None
+    prefix: str = "f"
+
+    def value(self, name: str, default: str = "") -> str:
+        return self.values.get(name, default)
+
+    def error(self, name: str) -> str | None:
+        return self.errors.get(name)
+
+    def label(self, name: str) -> str:
+        return LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def blank_form(prefix: str = "f", **values: str) -> FormState:
+    return FormState(values=dict(values), prefix=prefix)
+
+
+def failed_form(
+    values: Mapping[str, str],
+    exc: MusterError,
+    *,
+    prefix: str = "f",
+    renames: Mapping[str, str] | None = None,
+) -> FormState:
+    """The form as submitted, with the error's field messages (``renames`` maps the
+    domain's field names onto the form's)."""
+    renames = renames or {}
+    errors = {renames.get(e.field, e.field): e.reason for e in exc.errors}
+    kept = {k: v for k, v in values.items() if "password" not in k}  # never echo secrets
+    return FormState(values=kept, errors=errors, problem=exc.detail, prefix=prefix)
+
+
+@cache
+def time_zones() -> list[str]:
+    """Every IANA zone name the schemas accept, sorted, for a <datalist>."""
+    return sorted(available_timezones())

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from muster.db.pagination import Page
 from muster.domain.accounts import service as accounts
 from muster.domain.catalog import service as catalog
 from muster.domain.events.service import recent_events
@@ -14,6 +17,14 @@ from muster.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
 
+# "At a glance" counts up to this many of each kind, then says "100+": the page stays
+# fast however large the installation grows.
+GLANCE = 100
+
+
+def _count(page: Page[Any]) -> str:
+    return f"{len(page.items)}+" if page.next_cursor else str(len(page.items))
+
 
 @router.get("/")
 def home(
@@ -22,18 +33,23 @@ def home(
     ctx: AppContext = Depends(app_context),
 ) -> Response:
     with ctx.db.unit_of_work(readonly=True) as uow:
-        teams = accounts.list_teams(uow, limit=500).items
-        services = catalog.list_services(uow, limit=500).items
-        users = accounts.list_users(uow, limit=500).items
-        my_teams = [t for t in teams if any(m.user_id == caller.user.id for m in t.members)]
+        teams = accounts.list_teams(uow, limit=GLANCE)
+        services = catalog.list_services(uow, limit=GLANCE)
+        users = accounts.list_users(uow, limit=GLANCE)
+        me = accounts.get_user(uow, caller.user.id)
+        my_teams = sorted(
+            (m.team for m in me.memberships if m.team.archived_at is None),
+            key=lambda t: t.name.lower(),
+        )
         activity = recent_events(uow, limit=15) if caller.actor.role.label == "admin" else []
         return render(
             request,
             "home.html",
             caller,
-            teams=teams,
-            services=services,
-            users=users,
+            teams=teams.items,
+            services=services.items,
+            users=users.items,
+            counts={"teams": _count(teams), "services": _count(services), "people": _count(users)},
             my_teams=my_teams,
             activity=activity,
         )

@@ -24,7 +24,6 @@ def upgrade() -> None:
     op.create_table(
         "event_cursors",
         sa.Column("name", sa.String(length=80), nullable=False),
-        sa.Column("tx_id", sa.BigInteger(), nullable=False),
         sa.Column("position", sa.BigInteger(), nullable=False),
         sa.Column("updated_at", muster.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_event_cursors")),
@@ -64,7 +63,6 @@ def upgrade() -> None:
         ),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
-        sa.Column("tx_id", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("position", name=op.f("pk_events")),
         sa.UniqueConstraint("id", name=op.f("uq_events_id")),
         sa.UniqueConstraint("stream", "seq", name="uq_events_stream_seq"),
@@ -73,7 +71,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_events_subject", ["subject_type", "subject_id", "position"], unique=False
         )
-        batch_op.create_index("ix_events_tx", ["tx_id", "position"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_type"), ["type"], unique=False)
 
     op.create_table(
@@ -207,7 +204,6 @@ def downgrade() -> None:
     op.drop_table("teams")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_events_type"))
-        batch_op.drop_index("ix_events_tx")
         batch_op.drop_index("ix_events_subject")
 
     op.drop_table("events")
