@@ -7,4 +7,11 @@ from muster.domain.catalog import models as catalog_models
 from muster.domain.events import models as events_models
 from muster.domain.oncall import models as oncall_models
 
-__all__ = ["Base", "accounts_models", "alerts_models", "catalog_models", "events_models", "oncall_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "alerts_models",
+    "catalog_models",
+    "events_models",
+    "oncall_models",
+]
