@@ -147,7 +147,7 @@ def layer_run_at(layer: Layer, tz: ZoneInfo, at: datetime) -> Stretch:
     for _ in range(_RUN_LIMIT):
         if lo is None:
             break
-        prev, plo, _phi = layer_stretch(layer, tz, lo)
+        prev, plo, _phi = layer_stretch(layer, tz, lo - _TICK)
         if prev != user:
             break
         lo = plo

@@ -80,6 +80,9 @@ class Rotation:
     from this rotation before ``start``, outside its ``restrictions`` (empty
     = always), or outside ``[effective_from, effective_until)`` (None =
     unbounded). A user may appear several times in ``participants``.
+    A turn whose whole wall-clock span falls in a DST gap (the 02:00 turn of
+    an hourly rotation on a spring-forward day) is empty: its participant is
+    skipped that cycle. ``turn_unit`` "weeks" means ``7 * turn_length`` days.
     """
 
     id: str
