@@ -95,7 +95,8 @@ async def open_loop(
 def run(database_url: str | None, seconds: float) -> dict[str, Any]:
     db_label = "postgresql" if database_url else "sqlite (WAL, synchronous=FULL)"
     with muster_server(database_url, engine=False) as server:
-        service = setup_service(server)
+        # A name of its own: a PostgreSQL database keeps what earlier runs stored.
+        service = setup_service(server, name=f"bench-{time.time_ns():x}")
         pd = add_integration(server, service, "pagerduty")
         am = add_integration(server, service, "alertmanager")
         results: dict[str, Any] = {

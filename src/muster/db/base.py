@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,6 +38,27 @@ class UTCDateTime(TypeDecorator[datetime]):
             # SQLite keeps text; a fixed format keeps ordering lexical and exact.
             return value.replace(tzinfo=None)
         return value
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """The conversion, remembering recent results: bulk writes bind the same ``now``
+        many times over."""
+        convert = super().bind_processor(dialect)
+        if convert is None:
+            return None
+        seen: dict[datetime, Any] = {}
+
+        def process(value: Any) -> Any:
+            if value is None:
+                return None
+            try:
+                return seen[value]
+            except KeyError:
+                if len(seen) >= 256:
+                    seen.clear()
+                result = seen[value] = convert(value)
+                return result
+
+        return process
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:

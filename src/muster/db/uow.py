@@ -1,6 +1,10 @@
 """The unit of work: one transaction that commits rows and events together, and runs
 after-commit hooks only when the commit succeeded.
 
+Rows written in bulk (the event log, intake's alerts) are buffered in memory and handed
+to :meth:`UnitOfWork.defer`: they are written like the ORM's own pending objects, at the
+next flush (explicit, before a query, or at commit), and dropped on rollback.
+
 Use it as a context manager::
 
     with db.unit_of_work() as uow:
@@ -17,13 +21,13 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, event, text
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
 from muster.clock import Clock
 
 if TYPE_CHECKING:
-    from muster.domain.events.models import Event
+    from muster.domain.events.service import AppendedEvent
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +71,14 @@ class UnitOfWork:
         self.clock = clock
         self.readonly = readonly
         self.now = clock.now()
-        self.events: list[Event] = []
+        self.events: list[AppendedEvent] = []
         # Per-transaction memo for values that cannot change under this transaction's
-        # locks (a locked stream head, the transaction id).
+        # locks (a locked stream head, intake's view of open alerts).
         self.memo: dict[object, Any] = {}
         self._after_commit: list[Callable[[], None]] = []
+        self._deferred: dict[object, Callable[[], None]] = {}
         self._committed = False
+        session.info[_UOW] = self
 
     @property
     def dialect(self) -> str:
@@ -90,19 +96,37 @@ class UnitOfWork:
     ) -> None:
         if not self._committed and not self.readonly:
             self.session.rollback()
+        self._deferred.clear()
         # Closing ends the transaction; what a read-only unit loaded stays readable.
         self.session.close()
+        self.session.info.pop(_UOW, None)
 
     def after_commit(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` once the transaction has committed; never if it rolls back."""
         self._after_commit.append(hook)
 
+    def defer(self, key: object, write: Callable[[], None]) -> None:
+        """Call ``write`` at the next flush, before the ORM flushes its own objects; once,
+        however often it is deferred under the same ``key``. ``write`` writes rows held
+        in memory (through ``session.connection()``)."""
+        if key not in self._deferred:
+            self._deferred[key] = write
+
+    def write_deferred(self) -> None:
+        while self._deferred:
+            writes = list(self._deferred.values())
+            self._deferred.clear()
+            for write in writes:
+                write()
+
     def flush(self) -> None:
+        self.write_deferred()
         self.session.flush()
 
     def commit(self) -> None:
         if self.readonly:
             raise RuntimeError("commit() on a read-only unit of work")
+        self.write_deferred()
         self.session.commit()
         self._committed = True
         self.memo.clear()
@@ -116,5 +140,25 @@ class UnitOfWork:
     def rollback(self) -> None:
         self.session.rollback()
         self._after_commit.clear()
+        self._deferred.clear()
         self.events.clear()
         self.memo.clear()
+
+
+_UOW = "muster.unit_of_work"
+
+
+@event.listens_for(Session, "before_flush")
+def _write_before_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
+    uow: UnitOfWork | None = session.info.get(_UOW)
+    if uow is not None:
+        uow.write_deferred()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _write_before_query(state: ORMExecuteState) -> None:
+    """Autoflush for deferred rows: a query sees them, as it sees pending objects (the ORM
+    flushes only when it has objects of its own to write)."""
+    uow: UnitOfWork | None = state.session.info.get(_UOW)
+    if uow is not None and uow._deferred and state.session.autoflush:
+        uow.write_deferred()

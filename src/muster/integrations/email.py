@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -28,7 +28,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from muster.errors import FieldError, InvalidInput, TooLarge
 from muster.integrations.normalized import (
@@ -36,6 +36,7 @@ from muster.integrations.normalized import (
     MAX_DETAILS,
     MAX_SHORT_TEXT,
     MAX_SUMMARY,
+    SEVERITIES,
     InboundAlert,
     JsonObject,
     Severity,
@@ -58,6 +59,25 @@ class EmailRule:
     resolve_if_subject_contains: Sequence[str] = ("RESOLVED", "[OK]")
     dedup_from: Literal["subject", "message_id"] = "subject"
     severity: Severity = "warning"
+
+
+def rule_from_config(config: Mapping[str, Any]) -> EmailRule:
+    """The :class:`EmailRule` of an email integration's stored ``config``.
+
+    Precondition: ``config`` passed the integration's validation when it was saved. Keys
+    that are missing, or hold a value this version does not know, take the defaults.
+    """
+    default = EmailRule()
+    words = config.get("resolve_if_subject_contains")
+    if not isinstance(words, list | tuple) or not all(isinstance(w, str) for w in words):
+        words = default.resolve_if_subject_contains
+    dedup_from = config.get("dedup_from")
+    severity = config.get("severity")
+    return EmailRule(
+        resolve_if_subject_contains=tuple(words),
+        dedup_from="message_id" if dedup_from == "message_id" else "subject",
+        severity=severity if severity in SEVERITIES else default.severity,
+    )
 
 
 class EmailContent(NamedTuple):

@@ -8,7 +8,9 @@ Limits, and what happens when they are broken:
 
 * the body: more than :data:`MAX_BODY_BYTES` (512 KB) → :class:`~muster.errors.TooLarge`;
   invalid UTF-8, malformed JSON, ``NaN``/``Infinity``, unpaired surrogate escapes or nesting
-  deeper than :data:`MAX_JSON_DEPTH` → :class:`~muster.errors.InvalidInput`;
+  deeper than :data:`MAX_JSON_DEPTH` → :class:`~muster.errors.InvalidInput`; NUL
+  characters (``\\u0000``) are dropped from keys and strings, since PostgreSQL can store
+  none in text or JSONB;
 * free text (summaries, details, annotation values) is cleaned of control characters and
   **truncated** with an ellipsis (see :func:`clean_text`) - a sender such as Alertmanager
   cannot shorten its text, and losing the alert would be worse;
@@ -219,7 +221,8 @@ def decode_json(
         raise _invalid_body(f"is not valid JSON: {exc}") from None
     except ValueError:  # an integer beyond Python's digit limit
         raise _invalid_body("has a number with too many digits") from None
-    return check_json(value, max_depth=max_depth)
+    checked = check_json(value, max_depth=max_depth)
+    return without_nul(checked) if "\\u0000" in text else checked
 
 
 def check_json(value: object, *, max_depth: int = MAX_JSON_DEPTH) -> JsonValue:
@@ -299,4 +302,18 @@ def load_json(body: object, *, max_bytes: int = MAX_BODY_BYTES) -> JsonValue:
     """Raw bytes → :func:`decode_json`; anything else is taken as decoded JSON and checked."""
     if isinstance(body, bytes | bytearray | memoryview):
         return decode_json(bytes(body), max_bytes=max_bytes)
-    return check_json(body)
+    return without_nul(check_json(body))
+
+
+def without_nul(value: JsonValue) -> JsonValue:
+    """``value`` without NUL characters in its keys and strings.
+
+    Precondition: ``value`` passed :func:`check_json`, so its depth is bounded.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {key.replace("\x00", ""): without_nul(item) for key, item in value.items()}
+    return value

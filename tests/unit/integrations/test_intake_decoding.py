@@ -14,6 +14,7 @@ from muster.integrations.normalized import (
     check_json,
     clean_text,
     decode_json,
+    load_json,
     map_severity,
 )
 
@@ -108,6 +109,14 @@ def test_check_json_on_decoded_values() -> None:
         check_json({"x": float("inf")})
     with pytest.raises(InvalidInput, match="invalid object key"):
         check_json({1: "a"})
+
+
+def test_nul_characters_are_dropped_everywhere() -> None:
+    """PostgreSQL stores no NUL in text or JSONB: a sender's NUL must not fail the insert."""
+    body = b'{"k\\u0000ey": ["a\\u0000b", {"\\u0000": "\\u0000"}], "plain": "x"}'
+    assert decode_json(body) == {"key": ["ab", {"": ""}], "plain": "x"}
+    assert load_json({"a\x00": ["\x00z"]}) == {"a": ["z"]}
+    assert decode_json(b'{"escaped": "\\\\u0000"}') == {"escaped": "\\u0000"}  # not a NUL
 
 
 def test_clean_text() -> None:

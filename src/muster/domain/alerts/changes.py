@@ -7,12 +7,13 @@ from dataclasses import asdict
 from muster.db.uow import UnitOfWork
 from muster.domain.alerts.ingest import integration_actor
 from muster.domain.alerts.models import Integration
-from muster.domain.events.models import Event
-from muster.domain.events.service import append_event
+from muster.domain.events.service import AppendedEvent, append_event
 from muster.integrations.normalized import ChangeEvent
 
 
-def do_record_change(uow: UnitOfWork, integration: Integration, change: ChangeEvent) -> Event:
+def do_record_change(
+    uow: UnitOfWork, integration: Integration, change: ChangeEvent
+) -> AppendedEvent:
     integration.last_received_at = uow.now
     return append_event(
         uow, integration_actor(integration), "service.change", subject_type="service",

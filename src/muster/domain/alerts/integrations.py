@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +27,10 @@ INGEST_PATHS = {
     "heartbeat": "/ingest/heartbeat/{key}",
     "pagerduty": "/v2/enqueue",
 }
+
+
+# What a key can look like (new_key makes 32 hex digits); anything else is no key.
+_KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def new_key() -> str:
@@ -167,14 +172,22 @@ def find_live_integration(
 ) -> Integration | None:
     """The live integration with ``key`` (and ``type``), or None — callers answer 404
     without saying whether the key was unknown, revoked or of another type."""
-    if not key or len(key) > 64:
-        return None
-    integration = uow.session.scalars(select(Integration).where(Integration.key == key)).first()
-    if integration is None or integration.revoked_at is not None:
-        return None
-    if type is not None and integration.type != type:
+    integration = find_live_integrations(uow, [key]).get(key)
+    if integration is None or (type is not None and integration.type != type):
         return None
     return integration
+
+
+def find_live_integrations(uow: UnitOfWork, keys: Iterable[str]) -> dict[str, Integration]:
+    """The live integrations among ``keys``, by key, in one query."""
+    # A string that cannot be a key (a NUL, which PostgreSQL refuses to compare) is none.
+    wanted = {key for key in keys if _KEY_SHAPE.fullmatch(key)}
+    if not wanted:
+        return {}
+    found = uow.session.scalars(
+        select(Integration).where(Integration.key.in_(wanted), Integration.revoked_at.is_(None))
+    )
+    return {integration.key: integration for integration in found}
 
 
 def list_integrations(uow: UnitOfWork, service_id: str) -> Sequence[Integration]:

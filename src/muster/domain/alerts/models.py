@@ -79,7 +79,11 @@ class Alert(Base):
             postgresql_where=text("status != 'resolved'"),
         ),
         Index("ix_alerts_service_dedup_seen", "service_id", "dedup_key", "first_seen"),
-        Index("ix_alerts_status_seen", "status", "last_seen"),
+        # The alert list: newest first, by status, by service and status, or over all
+        # (migration 0011); the id makes the keyset order total.
+        Index("ix_alerts_status_seen", "status", "last_seen", "id"),
+        Index("ix_alerts_seen", "last_seen", "id"),
+        Index("ix_alerts_service_status_seen", "service_id", "status", "last_seen", "id"),
     )
 
     id: Mapped[str] = id_column()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from muster.db.uow import UnitOfWork
 from muster.domain.accounts.permissions import require
@@ -17,18 +17,20 @@ from muster.domain.events.actor import Actor, Role
 from muster.domain.events.service import append_event
 from muster.errors import FieldError, InvalidInput, NotFound
 
+_ENABLED = (
+    select(RoutingRule.id, RoutingRule.name, RoutingRule.match, RoutingRule.conditions, RoutingRule.actions)
+    .where(RoutingRule.enabled.is_(True))
+    .order_by(RoutingRule.position, RoutingRule.created_at)
+)  # fmt: skip
+
 
 def load_rules(uow: UnitOfWork) -> list[Rule]:
-    """The enabled rules in order, ready for :func:`muster.domain.alerts.routing.first_match`."""
-    rows = uow.session.scalars(
-        select(RoutingRule)
-        .where(RoutingRule.enabled.is_(True))
-        .order_by(RoutingRule.position, RoutingRule.created_at)
-    ).all()
-    return [to_rule(r) for r in rows]
+    """The enabled rules in order, ready for :func:`muster.domain.alerts.routing.first_match`
+    (read as plain rows: intake loads them for every batch)."""
+    return [to_rule(row) for row in uow.session.execute(_ENABLED)]
 
 
-def to_rule(row: RoutingRule) -> Rule:
+def to_rule(row: RoutingRule | Row[Any]) -> Rule:
     actions: dict[str, Any] = row.actions
     return Rule(
         id=row.id, name=row.name, match="any" if row.match == "any" else "all",

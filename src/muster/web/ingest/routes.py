@@ -1,17 +1,20 @@
 """Inbound endpoints: Alertmanager, Grafana, generic JSON, heartbeats and the PagerDuty
 Events API v2. Parse in the request, store through the ingest writer, answer after
-commit."""
+commit.
+
+Each endpoint takes the writer, the key from the path and the body, and returns a
+:class:`Reply`; :mod:`muster.web.ingest.asgi` serves them (and documents them in the
+OpenAPI description) without the web framework's per-request machinery.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
-
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
 
 from muster.clock import isoformat
 from muster.db.uow import UnitOfWork
@@ -20,19 +23,12 @@ from muster.domain.alerts.heartbeats import do_heartbeat_ping
 from muster.domain.alerts.ingest import Outcome, do_ingest
 from muster.domain.alerts.models import Integration
 from muster.domain.alerts.routing import Rule
-from muster.errors import (
-    InvalidInput,
-    MusterError,
-    NotFound,
-    Problem,
-    RateLimited,
-    TooLarge,
-)
+from muster.errors import InvalidInput, MusterError, NotFound, Problem, RateLimited, TooLarge
 from muster.integrations.alertmanager import parse_alertmanager
 from muster.integrations.generic import parse_generic
 from muster.integrations.generic_mapping import GenericMapping
 from muster.integrations.grafana import parse_grafana
-from muster.integrations.normalized import MAX_BODY_BYTES, InboundBatch
+from muster.integrations.normalized import MAX_BODY_BYTES, InboundAlert, InboundBatch
 from muster.integrations.pagerduty_v2 import (
     INVALID_EVENT,
     errors_as_pagerduty,
@@ -40,60 +36,94 @@ from muster.integrations.pagerduty_v2 import (
     parse_enqueue,
 )  # fmt: skip
 from muster.metrics import INGEST_LATENCY, INGEST_RECEIVED, INGEST_REJECTED
-from muster.web.ingest.writer import IngestWriter
-from muster.web.problems import problem_response
+from muster.web.ingest.writer import Handler, IngestWriter
+from muster.web.problems import PROBLEM_JSON
 
-router = APIRouter(include_in_schema=True, tags=["ingest"])
-
-
-def writer(request: Request) -> IngestWriter:
-    w: IngestWriter = request.app.state.ingest_writer
-    return w
+JSON = "application/json"
 
 
-async def _body(request: Request) -> bytes:
-    body = await request.body()
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What an endpoint answers: a status and a JSON body."""
+
+    status: int
+    body: Mapping[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
+    media_type: str = JSON
+
+
+Endpoint = Callable[[IngestWriter, str, bytes], Awaitable[Reply]]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    path: str  # with "{key}" where the path carries the integration key
+    summary: str
+    operation_id: str
+    endpoint: Endpoint
+
+
+def _check_size(body: bytes) -> bytes:
     if len(body) > MAX_BODY_BYTES:
         raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
     return body
 
 
-def _record(integration: Integration, outcomes: Sequence[Outcome]) -> dict[str, int]:
-    counts = Counter(o.result for o in outcomes)
-    for result, n in counts.items():
-        INGEST_RECEIVED.labels(integration.id, integration.type, result).inc(n)
-    return {str(result): n for result, n in counts.items()}
+def _record(
+    uow: UnitOfWork, integration: Integration, outcomes: Sequence[Outcome]
+) -> dict[str, int]:
+    """The outcomes counted by result; counted in the metrics once committed."""
+    counts = {str(result): n for result, n in Counter(o.result for o in outcomes).items()}
+    labels = (integration.id, integration.type)
+
+    def count() -> None:
+        for result, n in counts.items():
+            INGEST_RECEIVED.labels(*labels, result).inc(n)
+
+    uow.after_commit(count)
+    return counts
 
 
-def _batch_handler(
-    batch: InboundBatch,
-) -> Callable[[UnitOfWork, Integration, Sequence[Rule]], dict[str, Any]]:
+def _batch_handler(batch: InboundBatch) -> Handler:
     def handle(uow: UnitOfWork, integration: Integration, rules: Sequence[Rule]) -> dict[str, Any]:
         outcomes = do_ingest(uow, integration, batch.alerts, rules=rules)
-        return {"status": "ok", "alerts": len(outcomes), "outcomes": _record(integration, outcomes),
+        return {"status": "ok", "alerts": len(outcomes), "outcomes": _record(uow, integration, outcomes),
                 "truncated_alerts": batch.truncated_alerts}  # fmt: skip
 
     return handle
 
 
-async def _run(request: Request, key: str, type: str, parse: Callable[[bytes], Any],
-               make_handler: Callable[[Any], Any], *, cost: Callable[[Any], int] = lambda _: 1) -> Response:  # fmt: skip
-    """Parse, submit to the writer, await the commit, answer problem+json on failure."""
+async def _store(
+    writer: IngestWriter, key: str, type: str, handler: Handler,
+    alerts: Sequence[InboundAlert] = (),
+) -> Any:  # fmt: skip
+    """Hand the work to the writer and wait for its commit."""
+    future = writer.submit(key, type, handler, cost=max(1, len(alerts)), alerts=alerts)
+    return await asyncio.wrap_future(future)
+
+
+async def _run(
+    writer: IngestWriter, key: str, type: str, body: bytes,
+    parse: Callable[[bytes], Any], make_handler: Callable[[Any], Handler], *, batch: bool = False,
+) -> Reply:  # fmt: skip
+    """Parse, store, answer 202 - or problem+json on failure."""
     started = time.perf_counter()
     try:
-        parsed = parse(await _body(request))
-        future = writer(request).submit(key, type, make_handler(parsed), cost=cost(parsed))
-        result = await asyncio.wrap_future(future)
+        parsed = parse(_check_size(body))
+        result = await _store(
+            writer, key, type, make_handler(parsed), parsed.alerts if batch else ()
+        )
     except MusterError as exc:
         INGEST_REJECTED.labels(type, _reason(exc)).inc()
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else {}
         if isinstance(exc, NotFound):
             exc = NotFound("no live integration has this key")
         # Senders get 400 for anything wrong with what they sent (malformed or invalid).
         status = 400 if isinstance(exc, InvalidInput) else exc.status
-        return problem_response(Problem(status, exc.title, exc.detail, exc.errors), headers)
+        problem = Problem(status, exc.title, exc.detail, exc.errors)
+        return Reply(status, problem.as_dict(), headers, PROBLEM_JSON)
     INGEST_LATENCY.labels(type).observe(time.perf_counter() - started)
-    return JSONResponse(result, status_code=202)
+    return Reply(202, result)
 
 
 def _reason(exc: MusterError) -> str:
@@ -103,39 +133,27 @@ def _reason(exc: MusterError) -> str:
             503: "unavailable"}.get(exc.status, "error")  # fmt: skip
 
 
-@router.post(
-    "/ingest/alertmanager/{key}", status_code=202, summary="Prometheus Alertmanager webhook"
-)
-async def alertmanager(key: str, request: Request) -> Response:
-    return await _run(request, key, "alertmanager", parse_alertmanager, _batch_handler,
-                      cost=lambda b: max(1, len(b.alerts)))  # fmt: skip
+async def alertmanager(writer: IngestWriter, key: str, body: bytes) -> Reply:
+    return await _run(writer, key, "alertmanager", body, parse_alertmanager, _batch_handler, batch=True)  # fmt: skip
 
 
-@router.post("/ingest/grafana/{key}", status_code=202, summary="Grafana alerting webhook")
-async def grafana(key: str, request: Request) -> Response:
-    return await _run(request, key, "grafana", parse_grafana, _batch_handler,
-                      cost=lambda b: max(1, len(b.alerts)))  # fmt: skip
+async def grafana(writer: IngestWriter, key: str, body: bytes) -> Reply:
+    return await _run(writer, key, "grafana", body, parse_grafana, _batch_handler, batch=True)
 
 
-@router.post(
-    "/ingest/generic/{key}", status_code=202, summary="Generic JSON with a stored field mapping"
-)
-async def generic(key: str, request: Request) -> Response:
-    def handler(body: bytes) -> Callable[[UnitOfWork, Integration, Sequence[Rule]], dict[str, Any]]:
-        def handle(
-            uow: UnitOfWork, integration: Integration, rules: Sequence[Rule]
-        ) -> dict[str, Any]:
+async def generic(writer: IngestWriter, key: str, body: bytes) -> Reply:
+    def handler(body: bytes) -> Handler:
+        def handle(uow: UnitOfWork, integration: Integration, rules: Sequence[Rule]) -> Any:
             batch = parse_generic(body, GenericMapping.from_dict(integration.config.get("mapping")))
             return _batch_handler(batch)(uow, integration, rules)
 
         return handle
 
-    return await _run(request, key, "generic", lambda body: body, handler)
+    return await _run(writer, key, "generic", body, lambda body: body, handler)
 
 
-@router.post("/ingest/heartbeat/{key}", status_code=202, summary="A heartbeat ping")
-async def heartbeat(key: str, request: Request) -> Response:
-    def handler(_: bytes) -> Callable[[UnitOfWork, Integration, Sequence[Rule]], dict[str, Any]]:
+async def heartbeat(writer: IngestWriter, key: str, body: bytes) -> Reply:
+    def handler(_: bytes) -> Handler:
         def handle(
             uow: UnitOfWork, integration: Integration, rules: Sequence[Rule]
         ) -> dict[str, Any]:
@@ -144,7 +162,7 @@ async def heartbeat(key: str, request: Request) -> Response:
 
         return handle
 
-    return await _run(request, key, "heartbeat", lambda body: body, handler)
+    return await _run(writer, key, "heartbeat", body, lambda body: body, handler)
 
 
 # ------------------------------------------------------------------ PagerDuty Events API v2
@@ -153,64 +171,70 @@ THROTTLED = {"status": "throttle exceeded",
              "message": "Requests for this service are arriving too quickly.  Please retry later."}  # fmt: skip
 
 
-def _pd_error(exc: MusterError) -> Response:
+def _pd_error(exc: MusterError) -> Reply:
     if isinstance(exc, RateLimited):
-        return JSONResponse(
-            THROTTLED, status_code=429, headers={"Retry-After": str(exc.retry_after)}
-        )
+        return Reply(429, THROTTLED, {"Retry-After": str(exc.retry_after)})
     if isinstance(exc, InvalidInput) or exc.status in (400, 413):
-        return JSONResponse({"status": "invalid event", "message": INVALID_EVENT,
-                             "errors": errors_as_pagerduty(exc)}, status_code=400 if exc.status != 413 else 413)  # fmt: skip
+        return Reply(413 if exc.status == 413 else 400, {"status": "invalid event", "message": INVALID_EVENT,
+                                                         "errors": errors_as_pagerduty(exc)})  # fmt: skip
     if isinstance(exc, NotFound):
-        return JSONResponse({"status": "invalid event", "message": "Unknown routing key",
-                             "errors": ["'routing_key' is not a live integration key"]}, status_code=404)  # fmt: skip
-    headers = {"Retry-After": "5"} if exc.status == 503 else None
-    return JSONResponse(
-        {"status": "error", "message": exc.detail}, status_code=exc.status, headers=headers
-    )
+        return Reply(404, {"status": "invalid event", "message": "Unknown routing key",
+                           "errors": ["'routing_key' is not a live integration key"]})  # fmt: skip
+    headers = {"Retry-After": "5"} if exc.status == 503 else {}
+    return Reply(exc.status, {"status": "error", "message": exc.detail}, headers)
 
 
 async def _pd_run(
-    request: Request, parse: Callable[[bytes], Any], handle: Callable[[Any], Any], type: str
-) -> Response:
+    body: bytes, parse: Callable[[bytes], Any], store: Callable[[Any], Awaitable[Any]], type: str
+) -> Reply:
     started = time.perf_counter()
     try:
-        parsed = parse(await _body(request))
-        result = await asyncio.wrap_future(
-            writer(request).submit(parsed.routing_key, "pagerduty", handle(parsed))
-        )
+        result = await store(parse(_check_size(body)))
     except MusterError as exc:
         INGEST_REJECTED.labels(type, _reason(exc)).inc()
         return _pd_error(exc)
     INGEST_LATENCY.labels(type).observe(time.perf_counter() - started)
-    return JSONResponse(result, status_code=202)
+    return Reply(202, result)
 
 
-@router.post("/v2/enqueue", status_code=202, summary="PagerDuty Events API v2 compatible")
-async def enqueue(request: Request) -> Response:
-    def handle(parsed: Any) -> Callable[[UnitOfWork, Integration, Sequence[Rule]], dict[str, Any]]:
+async def enqueue(writer: IngestWriter, _key: str, body: bytes) -> Reply:
+    async def store(parsed: Any) -> Any:
         def run(uow: UnitOfWork, integration: Integration, rules: Sequence[Rule]) -> dict[str, Any]:
             outcomes = do_ingest(uow, integration, [parsed.alert], rules=rules)
-            _record(integration, outcomes)
+            _record(uow, integration, outcomes)
             return {
                 "status": "success",
                 "message": "Event processed",
                 "dedup_key": outcomes[0].dedup_key,
             }
 
-        return run
+        return await _store(writer, parsed.routing_key, "pagerduty", run, [parsed.alert])
 
-    return await _pd_run(request, parse_enqueue, handle, "pagerduty")
+    return await _pd_run(body, parse_enqueue, store, "pagerduty")
 
 
-@router.post("/v2/change/enqueue", status_code=202, summary="PagerDuty change events (never page)")
-async def change_enqueue(request: Request) -> Response:
-    def handle(parsed: Any) -> Callable[[UnitOfWork, Integration, Sequence[Rule]], dict[str, Any]]:
+async def change_enqueue(writer: IngestWriter, _key: str, body: bytes) -> Reply:
+    async def store(parsed: Any) -> Any:
         def run(uow: UnitOfWork, integration: Integration, rules: Sequence[Rule]) -> dict[str, Any]:
             do_record_change(uow, integration, parsed.change)
-            INGEST_RECEIVED.labels(integration.id, integration.type, "change").inc()
+            labels = (integration.id, integration.type, "change")
+            uow.after_commit(lambda: INGEST_RECEIVED.labels(*labels).inc())
             return {"status": "success", "message": "Change event processed"}
 
-        return run
+        return await _store(writer, parsed.routing_key, "pagerduty", run)
 
-    return await _pd_run(request, parse_change, handle, "pagerduty_change")
+    return await _pd_run(body, parse_change, store, "pagerduty_change")
+
+
+ROUTES = (
+    Route("/ingest/alertmanager/{key}", "Prometheus Alertmanager webhook",
+          "alertmanager_ingest_alertmanager__key__post", alertmanager),
+    Route("/ingest/grafana/{key}", "Grafana alerting webhook",
+          "grafana_ingest_grafana__key__post", grafana),
+    Route("/ingest/generic/{key}", "Generic JSON with a stored field mapping",
+          "generic_ingest_generic__key__post", generic),
+    Route("/ingest/heartbeat/{key}", "A heartbeat ping", "heartbeat_ingest_heartbeat__key__post", heartbeat),
+    Route("/v2/enqueue", "PagerDuty Events API v2 compatible", "enqueue_v2_enqueue_post", enqueue),
+    Route("/v2/change/enqueue", "PagerDuty change events (never page)",
+          "change_enqueue_v2_change_enqueue_post", change_enqueue),
+)  # fmt: skip

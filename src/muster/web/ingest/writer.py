@@ -1,10 +1,11 @@
 """The ingest writer: one thread that commits inbound alerts in groups.
 
 Requests hand their parsed alerts to the writer and wait. The writer takes whatever is
-queued, applies each request inside its own savepoint (one bad request never spoils the
-others), commits once, and only then answers every request of the group. A sender is
+queued, looks up what the whole group needs at once, applies every request in one
+transaction, commits once, and only then answers every request of the group. A sender is
 thus answered 2xx only for what is durably stored, while the database sees one commit
-for many requests.
+for many requests. A request that fails part-way rolls the group back, and each request
+is then applied alone, so one bad request never spoils the others.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from muster.db.checkpoint import WalCheckpointer
 from muster.db.uow import Database, UnitOfWork
-from muster.domain.alerts.integrations import find_live_integration
+from muster.domain.alerts.ingest import prepare_ingest
+from muster.domain.alerts.integrations import find_live_integrations
 from muster.domain.alerts.models import Integration
 from muster.domain.alerts.routing import Rule
 from muster.domain.alerts.rules import load_rules
 from muster.errors import MusterError, NotFound, RateLimited, Unavailable
+from muster.integrations.normalized import InboundAlert
 from muster.metrics import INGEST_BATCH
 from muster.web.ingest.ratelimit import DEFAULT_PER_MINUTE, RateLimiter, retry_after_seconds
 
@@ -40,6 +44,9 @@ class Job:
     type: str
     cost: int
     handler: Handler
+    # The alerts the handler will ingest, when known before it runs: the writer looks up
+    # what a whole batch of jobs needs at once (see prepare_ingest).
+    alerts: Sequence[InboundAlert] = ()
     future: Future[Any] = field(default_factory=Future)
 
 
@@ -59,8 +66,18 @@ class IngestWriter:
         self._queue: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        # SQLite: copy the write-ahead log into the database off this writer's commits.
+        self._checkpointer = WalCheckpointer(db.engine)
 
-    def submit(self, key: str, type: str, handler: Handler, *, cost: int = 1) -> Future[Any]:
+    def submit(
+        self,
+        key: str,
+        type: str,
+        handler: Handler,
+        *,
+        cost: int = 1,
+        alerts: Sequence[InboundAlert] = (),
+    ) -> Future[Any]:
         """Queue ``handler`` to run on the live integration ``key`` of ``type``.
 
         The future fails with :class:`NotFound` for an unknown or revoked key,
@@ -70,7 +87,7 @@ class IngestWriter:
         if self._queue.qsize() >= self.max_pending:
             raise Unavailable("Muster is overloaded; retry shortly")
         self._ensure_started()
-        job = Job(key=key, type=type, cost=cost, handler=handler)
+        job = Job(key=key, type=type, cost=cost, handler=handler, alerts=alerts)
         self._queue.put(job)
         return job.future
 
@@ -83,12 +100,14 @@ class IngestWriter:
                     target=self._run, name="muster-ingest-writer", daemon=True
                 )
                 self._thread.start()
+                self._checkpointer.start()
 
     def stop(self) -> None:
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(timeout=10)
             self._thread = None
+        self._checkpointer.stop()
 
     def _run(self) -> None:
         while True:
@@ -102,10 +121,19 @@ class IngestWriter:
                 except queue.Empty:
                     break
                 if job is None:
-                    self._process(batch)
+                    self._process_safely(batch)
                     return
                 batch.append(job)
+            self._process_safely(batch)
+
+    def _process_safely(self, batch: list[Job]) -> None:
+        try:
             self._process(batch)
+        except Exception as exc:  # a bug must fail its batch, not stop the writer
+            log.exception("ingest writer failed a batch of %d", len(batch))
+            for job in batch:
+                if not job.future.done():
+                    job.future.set_exception(exc)
 
     def _process(self, batch: list[Job]) -> None:
         """Apply the batch in one transaction; if anything in it fails unexpectedly, roll
@@ -113,6 +141,9 @@ class IngestWriter:
         INGEST_BATCH.observe(len(batch))
         try:
             results = self._commit(batch)
+        except IntegrityError as exc:  # a constraint held against the batch as a whole
+            log.warning("ingest batch of %d retried job by job: %s", len(batch), exc)
+            results = [self._alone(job) for job in batch]
         except SQLAlchemyError as exc:
             log.warning("ingest batch of %d not stored: %s", len(batch), exc)
             for job in batch:
@@ -131,12 +162,15 @@ class IngestWriter:
         results: list[tuple[Job, Any, BaseException | None]] = []
         with self.db.unit_of_work() as uow:
             rules = load_rules(uow)
+            live = find_live_integrations(uow, {job.key for job in batch})
+            admitted: list[tuple[Job, Integration]] = []
             for job in batch:
                 try:
-                    integration = self._admit(uow, job)
+                    admitted.append((job, self._admit(live, job)))
                 except MusterError as exc:  # refused before it wrote anything
                     results.append((job, None, exc))
-                    continue
+            prepare_ingest(uow, [(i, job.alerts) for job, i in admitted if job.alerts], rules)
+            for job, integration in admitted:
                 try:
                     results.append((job, job.handler(uow, integration, rules), None))
                 except SQLAlchemyError:
@@ -156,10 +190,10 @@ class IngestWriter:
         except SQLAlchemyError:
             return job, None, Unavailable("the database is unavailable; retry shortly")
 
-    def _admit(self, uow: UnitOfWork, job: Job) -> Integration:
+    def _admit(self, live: dict[str, Integration], job: Job) -> Integration:
         """The job's live integration, within its rate limit; refuses without writing."""
-        integration = find_live_integration(uow, job.key, type=job.type)
-        if integration is None:
+        integration = live.get(job.key)
+        if integration is None or integration.type != job.type:
             raise NotFound("no live integration has this key")
         per_minute = integration.rate_limit_per_minute or DEFAULT_PER_MINUTE
         wait = self.limiter.take(integration.id, per_minute, job.cost)
