@@ -26,5 +26,11 @@ class Service(Base):
     alert_grouping: Mapped[dict[str, Any]] = mapped_column(default=lambda: {"mode": "none"})
     flap_threshold: Mapped[int] = mapped_column(Integer, default=5)
     flap_window_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    # Paging: the escalation policy that pages for this service's alert groups, and which
+    # alerts are low urgency (see muster.domain.escalation.urgency).
+    escalation_policy_id: Mapped[str | None] = mapped_column(
+        ForeignKey("escalation_policies.id"), index=True
+    )
+    urgency_rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     team: Mapped[Team] = relationship()

@@ -108,6 +108,22 @@ def get_service(uow: UnitOfWork, service_id: str) -> Service:
     return service
 
 
+def find_service(uow: UnitOfWork, name_or_id: str) -> Service:
+    """The service with this id, else the one with this name (case-insensitively);
+    raises :class:`NotFound` when neither exists."""
+    with_team = [joinedload(Service.team)]
+    service = uow.session.get(Service, name_or_id, options=with_team)
+    if service is None:
+        service = uow.session.scalar(
+            select(Service)
+            .options(*with_team)
+            .where(func.lower(Service.name) == name_or_id.strip().lower())
+        )
+    if service is None:
+        raise NotFound(f"no service is named or has the id {name_or_id!r}")
+    return service
+
+
 def list_services(
     uow: UnitOfWork,
     *,
