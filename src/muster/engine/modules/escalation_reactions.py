@@ -1,0 +1,35 @@
+"""Starts and follows escalations from the alert events in the log (cursor "escalation").
+
+The cursor moves in the same transaction as the reactions, so each event is applied
+exactly once; a failure rolls both back and the events are read again next pass.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from muster.db.uow import UnitOfWork
+from muster.domain.escalation.reactions import react
+from muster.domain.events.feed import advance_cursor, read_feed
+
+CURSOR = "escalation"
+BATCH = 500
+MAX_BATCHES = 20  # per pass, so one pass stays bounded however far behind the log is
+
+
+class EscalationReactions:
+    name = "escalation_reactions"
+
+    def run_due(self, uow: UnitOfWork, now: datetime) -> int:
+        """Read the log to its end (within bounds); returns how many events started or
+        changed an escalation, so events of no interest leave the engine idle."""
+        acted = 0
+        for _ in range(MAX_BATCHES):
+            events = read_feed(uow, CURSOR, limit=BATCH)
+            if not events:
+                break
+            acted += sum(react(uow, event) for event in events)
+            advance_cursor(uow, CURSOR, events[-1])
+            if len(events) < BATCH:
+                break
+        return acted
