@@ -8,14 +8,10 @@ MUSTER_REQUIRE_BROWSER=1 (set by CI), which turns the missing browser into a fai
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 
 from browser_support import LiveServer
@@ -27,6 +23,7 @@ from muster.db.engine import make_engine
 from muster.db.uow import Database
 from muster.web.app import create_app
 from muster.web.context import AppContext
+from server_support import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -52,27 +49,10 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         database_url=db_url, var_dir=tmp_path / "var", secret_key="browser-test-secret"
     )
     app = create_app(AppContext(settings=settings, db=db, clock=db.clock))
-    # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say they are TCP;
-    # without it every keep-alive response waits ~40 ms (Nagle + delayed ACK).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))  # bound here, so no other process can take the port
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the test server did not start")
-        time.sleep(0.02)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", db, admin)
+        with serving(app) as url:
+            yield LiveServer(url, db, admin)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         db.dispose()
 
 

@@ -66,7 +66,7 @@ def test_sign_in_create_team_and_service(
     expect(members).to_contain_text("manager")
 
     # A service owned by the team, from the team page's own link.
-    page.get_by_role("link", name="Create one").click()
+    page.locator('a[href^="/services/new"]', has_text="Create one").click()
     expect(page.get_by_label("Owning team")).to_have_value(team_url.rsplit("/", 1)[1])
     page.get_by_label("Name").fill("Checkout API")
     page.get_by_label("Description").fill("Takes the money; runs in eu-west.")

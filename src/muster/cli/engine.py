@@ -15,7 +15,7 @@ from muster.engine.runner import Runner
 def engine(once: bool, as_json: bool) -> None:
     """Run the engine (without the web server)."""
     with database() as db:
-        runner = Runner(db, default_modules())
+        runner = Runner(db, default_modules(settings()))
         if once:
             result = runner.run_until_idle()
             emit(

@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from muster.cli import audit, db, engine, serve, tokens, users
+from muster.cli import alerts, audit, db, engine, escalation, oncall, serve, smtp, tokens, users
 
 
 @click.group()
@@ -19,7 +19,19 @@ def cli(verbose: bool) -> None:
     )
 
 
-for group in (serve.serve, engine.engine, db.db, users.user, tokens.token, audit.audit):
+for group in (
+    serve.serve,
+    engine.engine,
+    smtp.smtp,
+    db.db,
+    users.user,
+    tokens.token,
+    audit.audit,
+    alerts.alert,
+    escalation.escalation,
+    oncall.oncall_group,
+    oncall.schedule_group,
+):
     cli.add_command(group)
 
 

@@ -48,6 +48,17 @@ async def posted(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
 
 
+async def posted_lists(request: Request) -> dict[str, list[str]]:
+    """A dependency: every posted text field with all its values (checkbox lists),
+    without the CSRF token."""
+    form = await request.form()
+    fields: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str) and key != CSRF_FIELD:
+            fields.setdefault(key, []).append(value)
+    return fields
+
+
 def pick(
     data: Mapping[str, str], names: Iterable[str], *, optional: Iterable[str] = ()
 ) -> dict[str, str]:
@@ -73,6 +84,7 @@ class FormState:
     errors: dict[str, str] = field(default_factory=dict)
     problem: str | None = None
     prefix: str = "f"
+    labels: dict[str, str] = field(default_factory=dict)  # this form's own field names
 
     def value(self, name: str, default: str = "") -> str:
         return self.values.get(name, default)
@@ -81,7 +93,7 @@ class FormState:
         return self.errors.get(name)
 
     def label(self, name: str) -> str:
-        return LABELS.get(name, name.replace("_", " ").capitalize())
+        return self.labels.get(name) or LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 def blank_form(prefix: str = "f", **values: str) -> FormState:
@@ -97,10 +109,25 @@ def failed_form(
 ) -> FormState:
     """The form as submitted, with the error's field messages (``renames`` maps the
     domain's field names onto the form's)."""
-    renames = renames or {}
-    errors = {renames.get(e.field, e.field): e.reason for e in exc.errors}
+    errors: dict[str, str] = {}
+    for e in exc.errors:
+        name = _renamed(e.field, renames or {})
+        reason = e.reason.removeprefix("Value error, ")
+        errors[name] = f"{errors[name]}; {reason}" if name in errors else reason
     kept = {k: v for k, v in values.items() if "password" not in k}  # never echo secrets
     return FormState(values=kept, errors=errors, problem=exc.detail, prefix=prefix)
+
+
+def _renamed(name: str, renames: Mapping[str, str]) -> str:
+    """The form's name for a domain field: ``renames`` by the longest dotted prefix
+    (``grouping.labels.0`` → the rename of ``grouping.labels``), else the name itself."""
+    parts = name.split(".")
+    while parts:
+        key = ".".join(parts)
+        if key in renames:
+            return renames[key]
+        parts.pop()
+    return name
 
 
 @cache

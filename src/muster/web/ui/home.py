@@ -11,6 +11,8 @@ from muster.db.pagination import Page
 from muster.domain.accounts import service as accounts
 from muster.domain.catalog import service as catalog
 from muster.domain.events.service import recent_events
+from muster.domain.notify.health import channel_problems
+from muster.domain.oncall.queries import on_call_page
 from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
 from muster.web.ui.render import render
@@ -52,4 +54,6 @@ def home(
             counts={"teams": _count(teams), "services": _count(services), "people": _count(users)},
             my_teams=my_teams,
             activity=activity,
+            channel_problems=channel_problems(uow, uow.now),
+            oncall_now=on_call_page(uow, uow.now, limit=GLANCE).items,
         )

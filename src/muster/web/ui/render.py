@@ -1,8 +1,14 @@
 """The one way to render a page: Jinja2 templates with the caller, CSRF token and
-time formatting in the viewer's zone."""
+time formatting in the viewer's zone.
+
+A live page names its ``region``: a partial template, included by the page inside its
+``data-live-region`` element. A request with ``X-Muster-Fragment: 1`` (live.js, after an
+update) gets only that partial, rendered from the same context.
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +21,9 @@ from markupsafe import Markup
 
 from muster.clock import isoformat
 from muster.web.auth import Caller
+from muster.web.live import LIVE_EVENT_TYPES
 
+FRAGMENT_HEADER = "X-Muster-Fragment"
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
@@ -41,7 +49,14 @@ def when(value: datetime | None, caller: Caller | None = None) -> Markup:
     return Markup('<time datetime="{0}" title="{0} UTC">{1}</time>').format(utc, text)
 
 
+def pretty_json(value: object) -> str:
+    """JSON for people to read (in a <pre>; autoescaped like any text)."""
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
 env.globals["when"] = when
+env.globals["live_events"] = " ".join(LIVE_EVENT_TYPES)
+env.filters["pretty_json"] = pretty_json
 
 
 def render(
@@ -50,16 +65,25 @@ def render(
     caller: Caller | None = None,
     *,
     status_code: int = 200,
+    region: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    page = env.get_template(template).render(
+    fragment = region is not None and request.headers.get(FRAGMENT_HEADER) == "1"
+    page = env.get_template(region if fragment and region else template).render(
         request=request,
         caller=caller,
         csrf_token=caller.csrf_token if caller else "",
         path=request.url.path,
+        region=region,
         **context,
     )
-    return HTMLResponse(page, status_code=status_code)
+    response = HTMLResponse(page, status_code=status_code)
+    if region is not None:
+        response.headers["Vary"] = FRAGMENT_HEADER
+    if fragment:
+        response.headers[FRAGMENT_HEADER] = "1"
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def render_error(request: Request, status: int, title: str, detail: str) -> HTMLResponse:

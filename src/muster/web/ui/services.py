@@ -12,7 +12,6 @@ from muster.domain.catalog import service as catalog
 from muster.domain.catalog.models import Service
 from muster.domain.catalog.schemas import ServiceCreate, ServiceUpdate
 from muster.domain.events.actor import Role
-from muster.domain.events.service import events_for
 from muster.errors import Conflict, InvalidInput
 from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
@@ -27,6 +26,7 @@ from muster.web.ui.forms import (
 )
 from muster.web.ui.paging import PAGE_SIZE, list_url
 from muster.web.ui.render import render
+from muster.web.ui.service_page import saved_notice, service_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -95,19 +95,12 @@ def create_service(
 def show_service(
     request: Request,
     service_id: str,
+    saved: str | None = Query(None, max_length=20),
     caller: Caller = Depends(ui_caller()),
     ctx: AppContext = Depends(app_context),
 ) -> Response:
     with ctx.db.unit_of_work(readonly=True) as uow:
-        service = catalog.get_service(uow, service_id)
-        return render(
-            request,
-            "services_show.html",
-            caller,
-            service=service,
-            activity=events_for(uow, "service", service.id),
-            can_manage=caller.actor.role >= Role.MANAGER,
-        )
+        return service_page(request, caller, uow, ctx, service_id, notice=saved_notice(saved))
 
 
 @router.get("/services/{service_id}/edit")

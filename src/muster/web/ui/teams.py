@@ -13,6 +13,7 @@ from muster.domain.accounts.schemas import MemberAdd, TeamCreate, TeamUpdate
 from muster.domain.catalog import service as catalog
 from muster.domain.events.actor import Role
 from muster.domain.events.service import events_for
+from muster.domain.oncall.queries import on_call_everywhere
 from muster.errors import Conflict, InvalidInput
 from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
@@ -120,6 +121,8 @@ def _show(
             member_roles=MEMBER_ROLES,
             member_form=member_form,
             activity=events_for(uow, "team", team.id),
+            oncall_now=on_call_everywhere(uow, uow.now, team_id=team.id),
+            oncall_team=team.id,
             can_manage=can_manage,
         )
 
