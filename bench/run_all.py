@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).parent
-SCRIPTS = ["ingest.py", "oncall.py", "ui.py"]
+SCRIPTS = ["ingest.py", "oncall.py", "ui.py", "notify.py"]
 
 
 def main() -> int:

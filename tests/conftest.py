@@ -8,6 +8,8 @@ import os
 
 # Cheap argon2 parameters for the many users tests create (set before muster is imported).
 os.environ["MUSTER_PASSWORD_HASH_PROFILE"] = "test"
+# Code that reads settings from the environment must not write var/ into the work tree.
+os.environ.setdefault("MUSTER_SECRET_KEY", "test-secret-key")
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime

@@ -27,6 +27,7 @@ class Settings:
     max_request_bytes: int = 1024 * 1024
     email_domain: str = "localhost"
     smtp_port: int | None = None
+    notify: NotifySettings = field(default_factory=lambda: NotifySettings())
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -59,7 +60,55 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secure_cookies=env.get("MUSTER_SECURE_COOKIES", "0") == "1",
         email_domain=env.get("MUSTER_EMAIL_DOMAIN", "localhost"),
         smtp_port=int(env["MUSTER_SMTP_PORT"]) if env.get("MUSTER_SMTP_PORT") else None,
+        notify=_notify_settings(env),
         extra={k: v for k, v in env.items() if k.startswith("MUSTER_")},
+    )
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Outbound delivery. The mail relay's variables are ``MUSTER_SMTP_RELAY_*``:
+    ``MUSTER_SMTP_PORT`` already names the port the email-intake listener binds."""
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: str = "starttls"  # starttls | tls | none
+    smtp_from: str = "muster@localhost"
+    sms_base_url: str = "https://api.twilio.com"
+    sms_account: str | None = None
+    sms_token: str | None = None
+    sms_from: str | None = None
+    outbound_allow: tuple[str, ...] = ()  # CIDRs outbound HTTP may reach though private
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    # Per contact-method limits: "type=count/window,..." separated by ";" ("*": every type).
+    throttle: str = "*=1/1m;sms=5/15m,11/1h;voice=3/15m,7/1h"
+    lease_seconds: int = 120
+    link_ttl_hours: int = 24
+
+
+def _notify_settings(env: Mapping[str, str]) -> NotifySettings:
+    d = NotifySettings()
+    allow = env.get("MUSTER_OUTBOUND_ALLOW", "")
+    return NotifySettings(
+        smtp_host=env.get("MUSTER_SMTP_RELAY_HOST") or None,
+        smtp_port=int(env.get("MUSTER_SMTP_RELAY_PORT", d.smtp_port)),
+        smtp_user=env.get("MUSTER_SMTP_RELAY_USER") or None,
+        smtp_password=env.get("MUSTER_SMTP_RELAY_PASSWORD") or None,
+        smtp_tls=env.get("MUSTER_SMTP_RELAY_TLS", d.smtp_tls).lower(),
+        smtp_from=env.get("MUSTER_SMTP_RELAY_FROM", d.smtp_from),
+        sms_base_url=env.get("MUSTER_SMS_BASE_URL", d.sms_base_url).rstrip("/"),
+        sms_account=env.get("MUSTER_SMS_ACCOUNT") or None,
+        sms_token=env.get("MUSTER_SMS_TOKEN") or None,
+        sms_from=env.get("MUSTER_SMS_FROM") or None,
+        outbound_allow=tuple(p.strip() for p in allow.split(",") if p.strip()),
+        connect_timeout=float(env.get("MUSTER_OUTBOUND_CONNECT_TIMEOUT", d.connect_timeout)),
+        read_timeout=float(env.get("MUSTER_OUTBOUND_READ_TIMEOUT", d.read_timeout)),
+        throttle=env.get("MUSTER_NOTIFY_THROTTLE", d.throttle),
+        lease_seconds=int(env.get("MUSTER_NOTIFY_LEASE_SECONDS", d.lease_seconds)),
+        link_ttl_hours=int(env.get("MUSTER_NOTIFY_LINK_TTL_HOURS", d.link_ttl_hours)),
     )
 
 

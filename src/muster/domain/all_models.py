@@ -4,7 +4,9 @@ from muster.db.base import Base
 from muster.domain.accounts import models as accounts_models
 from muster.domain.alerts import models as alerts_models
 from muster.domain.catalog import models as catalog_models
+from muster.domain.escalation import models as escalation_models
 from muster.domain.events import models as events_models
+from muster.domain.notify import models as notify_models
 from muster.domain.oncall import models as oncall_models
 
 __all__ = [
@@ -12,6 +14,8 @@ __all__ = [
     "accounts_models",
     "alerts_models",
     "catalog_models",
+    "escalation_models",
     "events_models",
+    "notify_models",
     "oncall_models",
 ]

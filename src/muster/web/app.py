@@ -10,17 +10,25 @@ from fastapi.staticfiles import StaticFiles
 
 from muster.web.api import alert_config as alert_config_api
 from muster.web.api import alerts as alerts_api
+from muster.web.api import escalation as escalation_api
 from muster.web.api import events as events_api
 from muster.web.api import integrations as integrations_api
+from muster.web.api import notify as notify_api
+from muster.web.api import oncall as oncall_api
+from muster.web.api import schedule_changes as schedule_changes_api
+from muster.web.api import schedules as schedules_api
 from muster.web.api import services as services_api
 from muster.web.api import teams as teams_api
 from muster.web.api import tokens as tokens_api
 from muster.web.api import users as users_api
+from muster.web.calendar import router as calendar_router
 from muster.web.context import AppContext
 from muster.web.docs import mount_docs
 from muster.web.health import router as health_router
-from muster.web.ingest.routes import router as ingest_router
+from muster.web.ingest.asgi import mount_ingest
 from muster.web.ingest.writer import IngestWriter
+from muster.web.live import LiveHub
+from muster.web.live import router as live_router
 from muster.web.middleware import BodyLimit, MetricsAndHeaders
 from muster.web.problems import install_error_handlers
 from muster.web.ui import pages
@@ -31,11 +39,16 @@ API_PREFIX = "/api/v1"
 
 def create_app(ctx: AppContext) -> FastAPI:
     writer = IngestWriter(ctx.db)
+    hub = LiveHub(ctx.db)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        writer.stop()
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.stop()
+            writer.stop()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -57,11 +70,19 @@ def create_app(ctx: AppContext) -> FastAPI:
         integrations_api.router,
         alerts_api.router,
         alert_config_api.router,
+        escalation_api.router,
+        schedules_api.router,
+        schedule_changes_api.router,
+        oncall_api.router,
+        notify_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router)
-    app.include_router(ingest_router)
+    app.include_router(calendar_router)
+    mount_ingest(app, writer)  # before the shared middleware, which wraps it
     app.state.ingest_writer = writer
+    app.state.live = hub
+    app.include_router(live_router)
     mount_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in pages.ROUTERS:

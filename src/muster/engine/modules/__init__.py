@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from muster.channels.base import Channel
+from muster.config import Settings
 from muster.engine.module import EngineModule
+from muster.engine.modules.delivery import Delivery
+from muster.engine.modules.escalation_reactions import EscalationReactions
+from muster.engine.modules.escalation_timers import EscalationTimers
 from muster.engine.modules.heartbeats import Heartbeats
+from muster.engine.modules.notifications import Notifications
+from muster.engine.modules.schedule_gaps import ScheduleGaps
 from muster.engine.modules.token_expiry import TokenExpiry
 
 
-def default_modules() -> list[EngineModule]:
-    return [TokenExpiry(), Heartbeats()]
+def default_modules(
+    settings: Settings | None = None, *, channels: Mapping[str, Channel] | None = None
+) -> list[EngineModule]:
+    """``settings`` configure delivery (default: the environment's, read when a message
+    is first due); ``channels`` replace delivery channels (tests)."""
+    # Reactions before timers: an escalation started (or stopped) by an event takes (or
+    # skips) its step in the same pass. Notifications queue what escalation requested,
+    # and delivery sends it, in the same pass too.
+    return [
+        TokenExpiry(),
+        Heartbeats(),
+        EscalationReactions(),
+        EscalationTimers(),
+        Notifications(),
+        Delivery(settings, channels),
+        ScheduleGaps(),
+    ]

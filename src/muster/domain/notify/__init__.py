@@ -1,0 +1,1 @@
+"""Notifications: contact methods, rules, the outbox and its delivery."""

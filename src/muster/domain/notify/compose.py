@@ -1,0 +1,90 @@
+"""Turning claimed outbox rows into the one message a channel sends (inside the claim's
+short transaction: it reads the groups and stores the one-click tokens)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from muster.db.uow import UnitOfWork
+from muster.domain.alerts.models import AlertGroup
+from muster.domain.catalog.models import Service
+from muster.domain.notify.jobs import Options, Outgoing
+from muster.domain.notify.messages import (
+    REPLY_HINT,
+    GroupView,
+    Links,
+    Rendered,
+    render_notice,
+    render_page,
+)  # fmt: skip
+from muster.domain.notify.models import AnnouncementChannel, ContactMethod, OutboxMessage
+from muster.domain.notify.replies import reply_address
+from muster.domain.notify.tokens import mint
+
+MAX_LINKED_GROUPS = 20  # a bundle of more groups links to each, without one-click actions
+
+
+def compose(uow: UnitOfWork, opts: Options, rows: list[OutboxMessage], now: datetime) -> Outgoing:
+    carrier = rows[0]
+    secret = None
+    if carrier.contact_method_id:
+        method = uow.session.get(ContactMethod, carrier.contact_method_id)
+        secret = method.secret if method else None
+    elif carrier.channel_id:
+        channel = uow.session.get(AnnouncementChannel, carrier.channel_id)
+        secret = channel.secret if channel else None
+    reply_to = None
+    if carrier.purpose == "page":
+        rendered, reply_to = _page(uow, opts, rows, now)
+    else:
+        rendered = _notice(opts, carrier)
+    text = rendered.text + (f"\n\n{REPLY_HINT}" if reply_to else "")
+    return Outgoing(
+        method_type=carrier.method_type, address=carrier.address, subject=rendered.subject,
+        text=text, html=rendered.html, short=rendered.short, voice=rendered.voice,
+        data={**rendered.data, "idempotency_key": carrier.idempotency_key},
+        idempotency_key=carrier.idempotency_key, reply_to=reply_to, secret=secret,
+    )  # fmt: skip
+
+
+def _page(
+    uow: UnitOfWork, opts: Options, rows: list[OutboxMessage], now: datetime
+) -> tuple[Rendered, str | None]:
+    ids = list(dict.fromkeys(r.group_id for r in rows if r.group_id))
+    found = uow.session.execute(
+        select(AlertGroup, Service.name)
+        .join(Service, Service.id == AlertGroup.service_id)
+        .where(AlertGroup.id.in_(ids))
+    ).all()
+    groups = [
+        GroupView(g.id, name, g.severity, g.summary, g.status, g.alert_count, g.first_seen)
+        for g, name in found
+    ]
+    user_id = rows[0].user_id or ""
+    pages = {g.id: f"{opts.base_url}/alert-groups/{g.id}" for g in groups}
+    ack = resolve = reply_to = None
+    if user_id and len(groups) <= MAX_LINKED_GROUPS:
+
+        def link(purpose: str) -> str:
+            token = mint(uow, opts.secret_key, purpose, [g.id for g in groups], user_id,
+                         rows[0].id, opts.link_ttl)  # fmt: skip
+            return f"{opts.base_url}/act/{token}"
+
+        ack, resolve = link("ack"), link("resolve")
+        if rows[0].method_type == "email":
+            token = mint(uow, opts.secret_key, "reply", [g.id for g in groups], user_id,
+                         rows[0].id, opts.link_ttl)  # fmt: skip
+            reply_to = reply_address(token, opts.email_domain)
+    return render_page(groups, Links(pages, ack, resolve), now), reply_to
+
+
+def _notice(opts: Options, row: OutboxMessage) -> Rendered:
+    payload = row.payload or {}
+    subject = str(payload.get("subject", "Muster"))
+    text = str(payload.get("text", ""))
+    if row.group_id:
+        text += f" {opts.base_url}/alert-groups/{row.group_id}"
+    extra = {"code": payload["code"]} if "code" in payload else None
+    return render_notice(subject, text, row.purpose, extra)

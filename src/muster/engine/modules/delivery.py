@@ -1,0 +1,111 @@
+"""Sends what is due in the outbox: claim, send outside any transaction, record.
+
+``run_due`` runs in the runner's unit of work: it claims due rows there (marking them
+``sending`` with a lease) and, once the runner has committed that short transaction,
+sends the claimed messages in a small thread pool — no database transaction is open
+while the network is slow — then records each outcome in its own short unit of work.
+See :mod:`muster.domain.notify.delivery` for the life of a row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+
+from muster.channels import Channels, build_channels
+from muster.channels.base import Channel, failed
+from muster.channels.base import Delivery as Sent
+from muster.clock import Clock
+from muster.config import Settings, load_settings
+from muster.db.uow import Database, UnitOfWork
+from muster.domain.notify.delivery import claim_due, record_outcome
+from muster.domain.notify.health import tell_admins
+from muster.domain.notify.jobs import Job, Options
+from muster.domain.notify.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+class Delivery:
+    name = "delivery"
+
+    def __init__(
+        self, settings: Settings | None = None, channels: Mapping[str, Channel] | None = None,
+        *, workers: int = 8,
+    ) -> None:  # fmt: skip
+        """``settings`` default to the environment's, read when first needed;
+        ``channels`` (tests) replace some or all of those the settings describe."""
+        self._settings = settings
+        self._extra = dict(channels or {})
+        self._channels: Channels | None = None
+        self._options: Options | None = None
+        self.workers = workers
+
+    def _ready(self, clock: Clock) -> tuple[Options, Channels]:
+        if self._options is None or self._channels is None:
+            settings = self._settings or load_settings()
+            self._options = Options.from_settings(settings)
+            base = (
+                {}
+                if set(self._extra) >= {"email", "sms", "voice", "push", "chat", "webhook"}
+                else build_channels(settings, clock)
+            )
+            self._channels = {**base, **self._extra}
+        return self._options, self._channels
+
+    def run_due(self, uow: UnitOfWork, now: datetime) -> int:
+        told = tell_admins(uow, now)
+        if not _anything_due(uow, now):
+            return told
+        options, channels = self._ready(uow.clock)
+        jobs = claim_due(uow, options, now)
+        if jobs:
+            db = Database(uow.session.get_bind(), uow.clock)  # type: ignore[arg-type]
+            uow.after_commit(lambda: self.deliver(db, channels, jobs))
+        return told + len(jobs)
+
+    def deliver(self, db: Database, channels: Channels, jobs: list[Job]) -> None:
+        """Send ``jobs`` (claimed and committed) and record each outcome as it comes."""
+        if len(jobs) == 1:
+            self._record(db, jobs[0], _send(channels, jobs[0]))
+            return
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(jobs))) as pool:
+            futures = {pool.submit(_send, channels, job): job for job in jobs}
+            for future in as_completed(futures):
+                self._record(db, futures[future], future.result())
+
+    @staticmethod
+    def _record(db: Database, job: Job, outcome: Sent) -> None:
+        try:
+            with db.unit_of_work() as uow:
+                if not record_outcome(uow, job, outcome):
+                    log.warning(
+                        "outbox %s: claim lost before its outcome was recorded", job.row_ids[0]
+                    )
+                uow.commit()
+        except Exception:  # the lease runs out and the row is sent again
+            log.exception("outbox %s: recording the outcome failed", job.row_ids[0])
+
+
+def _send(channels: Channels, job: Job) -> Sent:
+    channel = channels.get(job.message.method_type)
+    if channel is None:
+        return failed(f"no channel for {job.message.method_type}", permanent=True)
+    try:
+        return channel.send(job.message)
+    except Exception as exc:  # a channel bug must not lose the message: retry it
+        log.exception("channel %s failed", job.message.method_type)
+        return failed(f"{type(exc).__name__}: {exc}", permanent=False)
+
+
+def _anything_due(uow: UnitOfWork, now: datetime) -> bool:
+    return uow.session.scalar(
+        select(OutboxMessage.id).where(or_(
+            and_(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now),
+            and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until <= now),
+        )).limit(1)
+    ) is not None  # fmt: skip
