@@ -26,7 +26,7 @@ import orjson
 from muster.db.uow import UnitOfWork
 from muster.domain.alerts.grouping import group_key, group_window
 from muster.domain.alerts.ingest_store import IntakeStore, Key, OpenAlert, ServiceSettings
-from muster.domain.alerts.lifecycle import do_acknowledge, do_resolve
+from muster.domain.alerts.lifecycle import alert_stream, do_acknowledge, do_resolve
 from muster.domain.alerts.models import SEVERITY_RANK, Alert, AlertGroup, Integration
 from muster.domain.alerts.routing import Rule, first_match
 from muster.domain.alerts.rules import load_rules
@@ -237,11 +237,6 @@ def _open_new_alert(
                      data={**data, "alert_count": group.alert_count, "reopened_group": reopened})  # fmt: skip
     result: Result = "suppressed" if suppressed else "created"
     return Outcome(result, dedup_key, alert_id, group.id, pages=new_group and pages)
-
-
-def alert_stream(service_id: str) -> str:
-    """Alert events chain per service, so one transaction locks one head per service."""
-    return f"alerts:{service_id}"
 
 
 def _rule_view(

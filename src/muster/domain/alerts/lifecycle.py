@@ -13,6 +13,11 @@ from muster.domain.events.actor import Actor
 from muster.domain.events.service import append_event
 
 
+def alert_stream(service_id: str) -> str:
+    """Alert events chain per service, so one transaction locks one head per service."""
+    return f"alerts:{service_id}"
+
+
 def do_acknowledge(uow: UnitOfWork, actor: Actor, alert: Alert) -> bool:
     """Acknowledge ``alert`` if it is triggered. Returns whether anything changed."""
     if alert.status != "triggered":
@@ -21,7 +26,7 @@ def do_acknowledge(uow: UnitOfWork, actor: Actor, alert: Alert) -> bool:
     alert.acknowledged_at = uow.now
     alert.acknowledged_by = actor.label
     append_event(uow, actor, "alert.acknowledged", subject_type="alert", subject_id=alert.id,
-                 stream=f"alerts:{alert.service_id}", data={"group_id": alert.group_id})  # fmt: skip
+                 stream=alert_stream(alert.service_id), data={"group_id": alert.group_id})  # fmt: skip
     sync_group_status(uow, actor, alert.alert_group)
     return True
 
@@ -34,7 +39,7 @@ def do_resolve(uow: UnitOfWork, actor: Actor, alert: Alert) -> bool:
     alert.resolved_at = uow.now
     alert.resolved_by = actor.label
     append_event(uow, actor, "alert.resolved", subject_type="alert", subject_id=alert.id,
-                 stream=f"alerts:{alert.service_id}", data={"group_id": alert.group_id})  # fmt: skip
+                 stream=alert_stream(alert.service_id), data={"group_id": alert.group_id})  # fmt: skip
     sync_group_status(uow, actor, alert.alert_group)
     return True
 
@@ -61,4 +66,25 @@ def sync_group_status(uow: UnitOfWork, actor: Actor, group: AlertGroup) -> None:
         group.resolved_at = uow.now
         group.resolved_by = actor.label
     append_event(uow, actor, f"alert_group.{new}", subject_type="alert_group", subject_id=group.id,
-                 stream=f"alerts:{group.service_id}", data={"from": old, "service_id": group.service_id})  # fmt: skip
+                 stream=alert_stream(group.service_id), data={"from": old, "service_id": group.service_id})  # fmt: skip
+
+
+def do_retrigger_group(uow: UnitOfWork, actor: Actor, group: AlertGroup, why: str) -> None:
+    """Put the group's acknowledged alerts back to triggered (the group follows)."""
+    acknowledged = select(Alert).where(Alert.group_id == group.id, Alert.status == "acknowledged")
+    if uow.dialect == "postgresql":  # re-read under the lock: a resolve committed meanwhile stays
+        acknowledged = acknowledged.with_for_update()
+    for alert in uow.session.scalars(acknowledged):
+        alert.status = "triggered"
+        alert.acknowledged_at = None
+        alert.acknowledged_by = None
+        append_event(
+            uow,
+            actor,
+            "alert.retriggered",
+            subject_type="alert",
+            subject_id=alert.id,
+            stream=alert_stream(alert.service_id),
+            data={"group_id": group.id, "why": why},
+        )
+    sync_group_status(uow, actor, group)

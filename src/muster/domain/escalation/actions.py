@@ -13,13 +13,13 @@ from sqlalchemy import select
 from muster.db.uow import UnitOfWork
 from muster.domain.accounts.models import User
 from muster.domain.accounts.permissions import require
-from muster.domain.alerts.lifecycle import do_acknowledge
+from muster.domain.alerts.lifecycle import do_acknowledge, do_retrigger_group
 from muster.domain.alerts.models import Alert, AlertGroup
 from muster.domain.alerts.service import get_group
 from muster.domain.escalation.models import Escalation, EscalationPolicy
 from muster.domain.escalation.schemas import EscalationOut, ReassignIn
 from muster.domain.escalation.snapshot import PolicySnap, single_user_snapshot, take_snapshot
-from muster.domain.escalation.steps import escalate, record, retrigger_group
+from muster.domain.escalation.steps import escalate, record
 from muster.domain.events.actor import Actor, Role
 from muster.errors import Conflict, FieldError, InvalidInput, NotFound
 
@@ -53,7 +53,7 @@ def _open(uow: UnitOfWork, group_id: str) -> tuple[AlertGroup, Escalation]:
 def _activate(uow: UnitOfWork, actor: Actor, esc: Escalation, group: AlertGroup, why: str) -> None:
     """Make ``esc`` page again from its current position (the group triggered again)."""
     if group.status == "acknowledged":
-        retrigger_group(uow, actor, group, why)
+        do_retrigger_group(uow, actor, group, why)
     esc.status = "active"
     esc.ack_timeout_due_at = esc.snoozed_until = None
 

@@ -22,13 +22,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from muster.clock import isoformat
 from muster.db.uow import UnitOfWork
-from muster.domain.alerts.ingest import alert_stream
-from muster.domain.alerts.lifecycle import sync_group_status
-from muster.domain.alerts.models import Alert, AlertGroup
+from muster.domain.alerts.lifecycle import do_retrigger_group
+from muster.domain.alerts.models import AlertGroup
 from muster.domain.catalog.models import Service
 from muster.domain.escalation.models import Escalation, EscalationPolicy
 from muster.domain.escalation.snapshot import LevelSnap, PolicySnap, take_snapshot
@@ -348,7 +345,7 @@ def _ack_timeout(uow: UnitOfWork, actor: Actor, esc: Escalation, group: AlertGro
         acknowledged_at=group.acknowledged_at,
         minutes=PolicySnap.of(esc.policy).ack_timeout_minutes,
     )
-    retrigger_group(uow, actor, group, "acknowledged but not resolved in time")
+    do_retrigger_group(uow, actor, group, "acknowledged but not resolved in time")
     restart(uow, actor, esc, group, "ack_timeout", level_index=0, loop=0)
 
 
@@ -357,27 +354,6 @@ def _snooze_ended(uow: UnitOfWork, actor: Actor, esc: Escalation, group: AlertGr
         esc.next_due_at = esc.snoozed_until
         return
     if group.status == "acknowledged":
-        retrigger_group(uow, actor, group, "snooze ended")
+        do_retrigger_group(uow, actor, group, "snooze ended")
     level = esc.reached_level_index if esc.reached_level_index is not None else 0
     restart(uow, actor, esc, group, "snooze_ended", level_index=level, loop=esc.loop)
-
-
-def retrigger_group(uow: UnitOfWork, actor: Actor, group: AlertGroup, why: str) -> None:
-    """Put the group's acknowledged alerts back to triggered (the group follows)."""
-    acknowledged = select(Alert).where(Alert.group_id == group.id, Alert.status == "acknowledged")
-    if uow.dialect == "postgresql":  # re-read under the lock: a resolve committed meanwhile stays
-        acknowledged = acknowledged.with_for_update()
-    for alert in uow.session.scalars(acknowledged):
-        alert.status = "triggered"
-        alert.acknowledged_at = None
-        alert.acknowledged_by = None
-        append_event(
-            uow,
-            actor,
-            "alert.retriggered",
-            subject_type="alert",
-            subject_id=alert.id,
-            stream=alert_stream(alert.service_id),
-            data={"group_id": group.id, "why": why},
-        )
-    sync_group_status(uow, actor, group)
