@@ -26,10 +26,11 @@ def new_id() -> str:
     """A UUIDv7 (RFC 9562) as a string; monotonic within this process."""
     global _last_ms, _counter, _pool, _pool_at
     with _lock:
-        if _pool_at >= len(_pool):
-            _pool, _pool_at = os.urandom(_POOL_BYTES), 0
-        random = int.from_bytes(_pool[_pool_at : _pool_at + 10], "big")
-        _pool_at += 10
+        at = _pool_at
+        if at >= len(_pool):
+            _pool, at = os.urandom(_POOL_BYTES), 0
+        _pool_at = at + 10
+        random = _pool[at : at + 10]  # 80 random bits
         ms = time.time_ns() // 1_000_000
         if ms <= _last_ms:
             ms = _last_ms
@@ -37,13 +38,11 @@ def new_id() -> str:
             if _counter == 0:
                 ms += 1
         else:
-            _counter = (random >> 64) & 0x7FF
+            _counter = (random[0] & 0x07) << 8 | random[1]  # 11 random bits: room to count
         _last_ms = ms
         counter = _counter
-    value = (ms & ((1 << 48) - 1)) << 80
-    value |= 0x7 << 76
-    value |= counter << 64
-    value |= 0b10 << 62
-    value |= random & ((1 << 62) - 1)
-    h = f"{value:032x}"  # formatted as uuid.UUID would, without building one
+    # 48 bits of milliseconds, version 7, 12 bits of counter, variant 0b10, 62 random bits.
+    value = (ms & 0xFFFFFFFFFFFF) << 80 | (0x7000 | counter) << 64
+    value |= 0x8000000000000000 | int.from_bytes(random[2:], "big") & 0x3FFFFFFFFFFFFFFF
+    h = value.to_bytes(16, "big").hex()  # formatted as uuid.UUID would, without building one
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

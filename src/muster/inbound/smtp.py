@@ -5,7 +5,10 @@ listening on a socket bound here (port 0 picks a free port). Its hooks answer:
 
 * ``RCPT``: 250 for the address of a live email integration on our domain; 550 for any
   other address, saying nothing of whether the key is unknown, revoked or of another
-  type; 451 when the database cannot be reached (the sender retries).
+  type; 451 when the database cannot be reached, or when the integration is over its
+  rate limit (the same per-integration limit as HTTP intake,
+  :mod:`muster.domain.alerts.ratelimit`; each accepted recipient spends one alert): the
+  sender retries later.
 * ``DATA``: the message is parsed (:mod:`muster.integrations.email`, with each
   integration's own rule) and ingested for every accepted recipient in **one** unit of
   work; 250 only after that commit. 552 past :data:`MAX_EMAIL_BYTES`; 550 with the
@@ -32,8 +35,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from muster.db.uow import Database
 from muster.domain.alerts.ingest import do_ingest
 from muster.domain.alerts.integrations import find_live_integration
+from muster.domain.alerts.ratelimit import RateLimiter, check_rate
 from muster.domain.notify.replies import do_handle_reply, is_reply_address
-from muster.errors import MusterError, TooLarge
+from muster.errors import MusterError, RateLimited, TooLarge
 from muster.integrations.email import (
     MAX_EMAIL_BYTES,
     integration_key,
@@ -61,11 +65,12 @@ class IntakeHandler:
 
     def __init__(
         self, db: Database, domain: str, *, max_bytes: int = MAX_EMAIL_BYTES,
-        reply_secret: str | None = None,
+        reply_secret: str | None = None, limiter: RateLimiter | None = None,
     ) -> None:  # fmt: skip
         self.db = db
         self.domain = domain.strip().lower()
         self.max_bytes = max_bytes
+        self.limiter = limiter or RateLimiter()
         # Replies to pages (``act+<token>@domain``) acknowledge or resolve; see
         # muster.domain.notify.replies. None: such addresses are refused like any other.
         self.reply_secret = reply_secret
@@ -99,7 +104,8 @@ class IntakeHandler:
         return await _in_thread(self.deliver, keys, raw)
 
     def accept_recipient(self, address: str) -> str:
-        """The RCPT reply for ``address``: 250, 550 (not ours) or 451 (database down)."""
+        """The RCPT reply for ``address``: 250, 550 (not ours) or 451 (database down, or
+        the integration over its rate limit)."""
         if address.rpartition("@")[2].lower() != self.domain:
             INGEST_REJECTED.labels("email", "unknown_key").inc()
             return NO_SUCH_RECIPIENT
@@ -108,7 +114,13 @@ class IntakeHandler:
         try:
             key = integration_key(address)
             with self.db.unit_of_work(readonly=True) as uow:
-                live = find_live_integration(uow, key, type="email") is not None
+                integration = find_live_integration(uow, key, type="email")
+                live = integration is not None
+                if integration is not None:
+                    check_rate(self.limiter, integration.id, integration.rate_limit_per_minute)
+        except RateLimited as exc:
+            INGEST_REJECTED.labels("email", "rate_limited").inc()
+            return f"451 4.7.1 Too much mail for this address; try again in {exc.retry_after} s"
         except MusterError:  # no key in the local part
             live = False
         except SQLAlchemyError as exc:
@@ -198,8 +210,11 @@ class SmtpListener:
         port: int = 25,
         max_bytes: int = MAX_EMAIL_BYTES,
         reply_secret: str | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
-        self.handler = IntakeHandler(db, domain, max_bytes=max_bytes, reply_secret=reply_secret)
+        self.handler = IntakeHandler(
+            db, domain, max_bytes=max_bytes, reply_secret=reply_secret, limiter=limiter
+        )
         self.host = host
         self.port = port
         self.max_bytes = max_bytes

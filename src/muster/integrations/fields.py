@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import TypeGuard
 from urllib.parse import urlsplit
 
@@ -126,6 +127,7 @@ _TIMESTAMP = re.compile(
 )
 
 
+@lru_cache(maxsize=512)  # senders repeat timestamps (a group's alerts, Go's zero time)
 def parse_timestamp(text: str) -> datetime:
     """Parse an ISO 8601 / RFC 3339 date-time into aware UTC.
 
@@ -232,28 +234,32 @@ def string_map(
     :data:`MAX_LABEL_NAME` or holding control characters, or a value that is not a string
     is an error; a value longer than ``max_value`` is truncated.
     """
-    field = sub(path, key)
     value = obj.get(key)
     if value is None:
         if required:
-            problems.add(field, "is missing")
+            problems.add(sub(path, key), "is missing")
         return {}
     if not isinstance(value, dict):
-        problems.add(field, f"must be an object, not {type_name(value)}")
+        problems.add(sub(path, key), f"must be an object, not {type_name(value)}")
         return {}
     if len(value) > MAX_LABELS:
-        problems.add(field, f"must have at most {MAX_LABELS} entries (got {len(value)})")
+        problems.add(sub(path, key), f"must have at most {MAX_LABELS} entries (got {len(value)})")
         return {}
     result: dict[str, str] = {}
     for name, item in value.items():
-        if not name or len(name) > MAX_LABEL_NAME or _CONTROL.search(name):
+        if not name or len(name) > MAX_LABEL_NAME or _has_control(name):
             problems.add(
-                field,
+                sub(path, key),
                 f"has an invalid name {name[:64]!r}: names must be 1 to {MAX_LABEL_NAME} "
                 "characters without control characters",
             )
         elif not isinstance(item, str):
-            problems.add(sub(field, name), f"must be a string, not {type_name(item)}")
+            problems.add(sub(sub(path, key), name), f"must be a string, not {type_name(item)}")
         else:
             result[name] = clean_text(item, max_value)
     return result
+
+
+def _has_control(text: str) -> bool:
+    # Printable text holds no control characters (the common case, tested at C speed).
+    return not text.isprintable() and _CONTROL.search(text) is not None

@@ -31,7 +31,7 @@ from muster.domain.alerts.models import SEVERITY_RANK, Alert, AlertGroup, Integr
 from muster.domain.alerts.routing import Rule, first_match
 from muster.domain.alerts.rules import load_rules
 from muster.domain.events.actor import Actor, Role, Via
-from muster.domain.events.service import append_event
+from muster.domain.events.service import NewEvent, append_events
 from muster.ids import new_id
 from muster.integrations.normalized import InboundAlert
 
@@ -63,6 +63,16 @@ class _Routed:
     made_up_key: bool  # the sender gave no dedup key
 
 
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """What intake reads of the integration for every alert, read once per call."""
+
+    id: str
+    service_id: str
+    type: str
+    actor: Actor
+
+
 def integration_actor(integration: Integration) -> Actor:
     return Actor(kind="integration", id=integration.id, label=f"{integration.type}:{integration.name}",
                  role=Role.RESPONDER, via=Via.INGEST)  # fmt: skip
@@ -75,13 +85,21 @@ def do_ingest(
     *,
     rules: Sequence[Rule] | None = None,
 ) -> list[Outcome]:
-    """Apply each inbound alert in order; returns one outcome per alert."""
-    actor = integration_actor(integration)
+    """Apply each inbound alert in order; returns one outcome per alert.
+
+    A duplicate changes nothing but counters; the call records its duplicates in one
+    ``alerts.repeated`` event per service (per :data:`REPEATED_PER_EVENT` alerts), so
+    pages showing the counts hear of it without an event per duplicate.
+    """
+    source = _Source(integration.id, integration.service_id, integration.type,
+                     integration_actor(integration))  # fmt: skip
     rules = load_rules(uow) if rules is None else rules
     store = IntakeStore.of(uow)
-    routed = [_route(store, integration, inbound, rules) for inbound in alerts]
+    routed = [_route(store, source, inbound, rules) for inbound in alerts]
     store.prefetch(_keys_to_look_up(store, routed))
-    outcomes = [_apply(uow, store, actor, integration, r) for r in routed]
+    log = _Log(uow, source)
+    outcomes = [_apply(uow, store, source, r, log) for r in routed]
+    log.write()
     integration.last_received_at = uow.now
     return outcomes
 
@@ -94,12 +112,60 @@ def prepare_ingest(
     """Look up at once what :func:`do_ingest` will need for each of ``requests`` in this
     unit of work (it would otherwise look up each call's alerts on its own)."""
     store = IntakeStore.of(uow)
-    routed = [
-        _route(store, integration, inbound, rules, make_up_keys=False)
-        for integration, alerts in requests
-        for inbound in alerts
-    ]
+    routed: list[_Routed] = []
+    for integration, alerts in requests:
+        source = _Source(integration.id, integration.service_id, integration.type, _NO_ACTOR)
+        routed += [_route(store, source, inbound, rules, make_up_keys=False) for inbound in alerts]
     store.prefetch(_keys_to_look_up(store, routed))
+
+
+_NO_ACTOR = Actor(kind="integration", id=None, label="", role=Role.VIEWER, via=Via.INGEST)
+REPEATED_PER_EVENT = 100
+
+
+class _Log:
+    """The events of one intake call, appended in bulk and in order: at the call's end,
+    and before a status change (which appends its own through the lifecycle).
+
+    Duplicates are logged as ``alerts.repeated``: one event per service and
+    :data:`REPEATED_PER_EVENT` alerts, naming the alerts and how often they came again.
+    """
+
+    def __init__(self, uow: UnitOfWork, source: _Source) -> None:
+        self.uow = uow
+        self.source = source
+        self.events: list[tuple[str, NewEvent]] = []  # (stream, event)
+        self.repeated: dict[str, dict[str, tuple[str, int]]] = {}  # service -> alert -> (group, n)
+
+    def add(self, service_id: str, event: NewEvent) -> None:
+        self.events.append((alert_stream(service_id), event))
+
+    def repeat(self, service_id: str, alert: OpenAlert) -> None:
+        alerts = self.repeated.get(service_id)
+        if alerts is None:
+            alerts = self.repeated[service_id] = {}
+        _, times = alerts.get(alert.id, ("", 0))
+        alerts[alert.id] = (alert.group_id, times + 1)
+
+    def write(self) -> None:
+        for service_id, alerts in self.repeated.items():
+            items = list(alerts.items())
+            for start in range(0, len(items), REPEATED_PER_EVENT):
+                chunk = items[start : start + REPEATED_PER_EVENT]
+                self.add(service_id, ("alerts.repeated", "integration", self.source.id, {
+                    "service_id": service_id, "integration_id": self.source.id,
+                    "alert_ids": [alert_id for alert_id, _ in chunk],
+                    "group_ids": sorted({group_id for _, (group_id, _) in chunk}),
+                    "occurrences": sum(n for _, (_, n) in chunk),
+                }))  # fmt: skip
+        self.repeated.clear()
+        start = 0
+        for end in range(1, len(self.events) + 1):  # runs of one stream, in order
+            if end == len(self.events) or self.events[end][0] != self.events[start][0]:
+                run = [event for _, event in self.events[start:end]]
+                append_events(self.uow, self.source.actor, self.events[start][0], run)
+                start = end
+        self.events.clear()
 
 
 def _keys_to_look_up(store: IntakeStore, routed: Sequence[_Routed]) -> Iterable[Key]:
@@ -113,35 +179,46 @@ def _keys_to_look_up(store: IntakeStore, routed: Sequence[_Routed]) -> Iterable[
 
 
 def _route(
-    store: IntakeStore, integration: Integration, inbound: InboundAlert, rules: Sequence[Rule],
+    store: IntakeStore, source: _Source, inbound: InboundAlert, rules: Sequence[Rule],
     *, make_up_keys: bool = True,
 ) -> _Routed:  # fmt: skip
+    service_id = source.service_id
+    if inbound.dedup_key:
+        # Routed once per transaction: the writer's look-ahead (prepare_ingest) and the
+        # call itself see the same alert under the same rules.
+        routed: _Routed | None = store.routed.get((id(inbound), service_id))
+        if routed is not None and routed.inbound is inbound:
+            return routed
     made_up = not inbound.dedup_key
     dedup_key = inbound.dedup_key or (new_id() if make_up_keys else "")
-    labels = dict(inbound.labels)
+    labels = inbound.labels
     severity: str = inbound.severity
-    service_id = integration.service_id
     suppressed: str | None = None
     rule = (
-        first_match(_rule_view(inbound, dedup_key, service_id, integration.type), rules)
+        first_match(_rule_view(inbound, dedup_key, service_id, source.type), rules)
         if rules
         else None
     )
     if rule is not None:
         if rule.actions.drop:
-            return _Routed(inbound, (service_id, dedup_key), severity, labels, None, True, made_up)
+            return _Routed(inbound, (service_id, dedup_key), severity, dict(labels), None, True,
+                           made_up)  # fmt: skip
         target = rule.actions.route_to_service_id
         if target and (settings := store.service(target)) is not None and not settings.archived:
             service_id = target
         severity = rule.actions.set_severity or severity
-        labels.update(rule.actions.add_labels)
+        labels = {**labels, **rule.actions.add_labels}
         if rule.actions.suppress:
             suppressed = f"rule: {rule.name}"
-    return _Routed(inbound, (service_id, dedup_key), severity, labels, suppressed, False, made_up)
+    routed = _Routed(inbound, (service_id, dedup_key), severity, dict(labels), suppressed, False,
+                     made_up)  # fmt: skip
+    if not made_up:
+        store.routed[(id(inbound), source.service_id)] = routed
+    return routed
 
 
 def _apply(
-    uow: UnitOfWork, store: IntakeStore, actor: Actor, integration: Integration, routed: _Routed
+    uow: UnitOfWork, store: IntakeStore, source: _Source, routed: _Routed, log: _Log
 ) -> Outcome:
     service_id, dedup_key = routed.key
     if routed.dropped:
@@ -151,7 +228,8 @@ def _apply(
     if action in ("acknowledge", "resolve"):
         if existing is None or (action == "acknowledge" and existing.status != "triggered"):
             return _outcome("ignored", dedup_key, existing)
-        changed = _change_status(uow, store, actor, existing, action)
+        log.write()  # what happened before the change is logged before it
+        changed = _change_status(uow, store, source.actor, existing, action)
         if not changed:
             return _outcome("ignored", dedup_key, existing)
         return _outcome(
@@ -159,11 +237,12 @@ def _apply(
         )
     if existing is not None:
         store.count_occurrence(existing)
+        log.repeat(service_id, existing)
         return _outcome("deduplicated", dedup_key, existing)
     suppressed = routed.suppressed or store.maintenance_reason(service_id)
     settings = store.service(service_id)
     assert settings is not None, "an integration's service and a rule's target exist"
-    return _open_new_alert(uow, store, actor, integration, routed, settings, suppressed)
+    return _open_new_alert(uow, store, source, routed, settings, suppressed, log)
 
 
 def _change_status(
@@ -187,8 +266,8 @@ def _change_status(
 
 
 def _open_new_alert(
-    uow: UnitOfWork, store: IntakeStore, actor: Actor, integration: Integration,
-    routed: _Routed, settings: ServiceSettings, suppressed: str | None,
+    uow: UnitOfWork, store: IntakeStore, source: _Source, routed: _Routed,
+    settings: ServiceSettings, suppressed: str | None, log: _Log,
 ) -> Outcome:  # fmt: skip
     inbound, now, (service_id, dedup_key) = routed.inbound, uow.now, routed.key
     # A key that re-triggers ``flap_threshold`` times within the window is flapping; it
@@ -197,10 +276,13 @@ def _open_new_alert(
     flapping, already_flapping = len(history) >= settings.flap_threshold, any(history)
     alert_id = new_id()
     pages = suppressed is None and not already_flapping
-    key = group_key(settings.grouping, alert_id=alert_id, dedup_key=dedup_key, labels=routed.labels)
+    grouping = settings.grouping
     group = None
-    if settings.grouping.get("mode", "none") != "none":
-        group = store.open_group(service_id, key, group_window(settings.grouping))
+    if grouping.get("mode", "none") == "none":
+        key = "alert:" + alert_id
+    else:
+        key = group_key(grouping, alert_id=alert_id, dedup_key=dedup_key, labels=routed.labels)
+        group = store.open_group(service_id, key, group_window(grouping))
     new_group = group is None
     if group is None:
         group = store.add_group({
@@ -213,30 +295,33 @@ def _open_new_alert(
     if inbound.annotations:
         custom = {**custom, "annotations": inbound.annotations}
     store.add_alert({
-        "id": alert_id, "service_id": service_id, "integration_id": integration.id,
+        "id": alert_id, "service_id": service_id, "integration_id": source.id,
         "group_id": group.id, "dedup_key": dedup_key, "status": "triggered", "severity": routed.severity,
         "summary": inbound.summary, "details": inbound.details, "source": inbound.source,
         "component": inbound.component, "group_name": inbound.group, "class_name": inbound.class_,
         "labels": routed.labels, "custom_details": custom,
-        "links": [{"href": link.href, "text": link.text} for link in inbound.links],
-        "images": [{"src": i.src, "href": i.href, "alt": i.alt} for i in inbound.images],
+        "links": [{"href": link.href, "text": link.text} for link in inbound.links] if inbound.links else [],
+        "images": [{"src": i.src, "href": i.href, "alt": i.alt} for i in inbound.images] if inbound.images else [],
         "occurrences": 1, "first_seen": now, "last_seen": now, "occurred_at": inbound.occurred_at,
         "acknowledged_at": None, "acknowledged_by": None, "resolved_at": None, "resolved_by": None,
         "suppressed_reason": suppressed, "flapping": flapping, "raw": _bounded_raw(inbound.raw),
     })  # fmt: skip
-    data = {"service_id": service_id, "group_id": group.id, "dedup_key": dedup_key, "severity": routed.severity,
-            "summary": inbound.summary, "suppressed": suppressed, "flapping": flapping}  # fmt: skip
     if new_group:
         # Opening a group is what pages: one event says both, on the service's alert stream.
-        append_event(uow, actor, "alert_group.opened", subject_type="alert_group", subject_id=group.id,
-                     stream=alert_stream(service_id), data={**data, "alert_id": alert_id, "pages": pages})  # fmt: skip
+        log.add(service_id, ("alert_group.opened", "alert_group", group.id, {
+            "service_id": service_id, "group_id": group.id, "dedup_key": dedup_key,
+            "severity": routed.severity, "summary": inbound.summary, "suppressed": suppressed,
+            "flapping": flapping, "alert_id": alert_id, "pages": pages,
+        }))  # fmt: skip
     else:
         reopened = store.join(group, routed.severity, SEVERITY_RANK)
-        append_event(uow, actor, "alert.triggered", subject_type="alert", subject_id=alert_id,
-                     stream=alert_stream(service_id),
-                     data={**data, "alert_count": group.alert_count, "reopened_group": reopened})  # fmt: skip
-    result: Result = "suppressed" if suppressed else "created"
-    return Outcome(result, dedup_key, alert_id, group.id, pages=new_group and pages)
+        log.add(service_id, ("alert.triggered", "alert", alert_id, {
+            "service_id": service_id, "group_id": group.id, "dedup_key": dedup_key,
+            "severity": routed.severity, "summary": inbound.summary, "suppressed": suppressed,
+            "flapping": flapping, "alert_count": group.alert_count, "reopened_group": reopened,
+        }))  # fmt: skip
+    return Outcome("suppressed" if suppressed else "created", dedup_key, alert_id, group.id,
+                   pages=new_group and pages)  # fmt: skip
 
 
 def _rule_view(

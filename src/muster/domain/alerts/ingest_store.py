@@ -122,6 +122,9 @@ class IntakeStore:
         self._new_groups: list[OpenGroup] = []
         self._counted: dict[str, int] = {}  # stored alert id -> occurrences to add
         self._changed_groups: dict[str, OpenGroup] = {}  # stored groups joined
+        # Intake's routing of each inbound alert, kept for the transaction (see ingest._route).
+        self.routed: dict[tuple[int, str], Any] = {}
+        self._scheduled = False
 
     @classmethod
     def of(cls, uow: UnitOfWork) -> IntakeStore:
@@ -249,7 +252,7 @@ class IntakeStore:
         )
         self._groups[(row["service_id"], row["group_key"])] = group
         self._new_groups.append(group)
-        self.uow.defer(_MEMO, self._write)
+        self._schedule()
         return group
 
     def add_alert(self, row: dict[str, Any]) -> OpenAlert:
@@ -258,7 +261,7 @@ class IntakeStore:
         self._open[key] = alert
         self.history(key).append(row["flapping"])
         self._new_alerts.append(alert)
-        self.uow.defer(_MEMO, self._write)
+        self._schedule()
         return alert
 
     def count_occurrence(self, alert: OpenAlert) -> None:
@@ -267,7 +270,7 @@ class IntakeStore:
             alert.row["last_seen"] = self.uow.now
         else:
             self._counted[alert.id] = self._counted.get(alert.id, 0) + 1
-            self.uow.defer(_MEMO, self._write)
+            self._schedule()
 
     def join(self, group: OpenGroup, severity: str, severity_rank: dict[str, int]) -> bool:
         """Add an alert to the group; True if that re-opened an acknowledged group."""
@@ -286,10 +289,17 @@ class IntakeStore:
             )
         else:
             self._changed_groups[group.id] = group
-            self.uow.defer(_MEMO, self._write)
+            self._schedule()
         return reopened
 
+    def _schedule(self) -> None:
+        """Have the unit of work write what is held at its next flush (once)."""
+        if not self._scheduled:
+            self._scheduled = True
+            self.uow.defer(_MEMO, self._write)
+
     def _write(self) -> None:
+        self._scheduled = False
         conn, now = self._conn, self.uow.now
         if self._new_groups:
             insert_rows(conn, _GROUP_TABLE, [g.row for g in self._new_groups if g.row is not None])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -31,26 +31,56 @@ def event_hash(
     subject_type: str,
     subject_id: str,
     data: dict[str, Any],
+    floats: bool | None = None,
 ) -> str:
+    """The event's hash. ``floats=False`` promises ``data`` holds no float (so it needs
+    no search for one); None searches."""
+    actor = [actor_type, actor_id, actor_label, via, token_id, ip]
+    return link_hash(prev_hash, stream, seq, event_id, type, occurred_at, actor, subject_type,
+                     subject_id, data, floats)  # fmt: skip
+
+
+def link_hash(
+    prev_hash: str, stream: str, seq: int, event_id: str, type: str, occurred_at: datetime,
+    actor: list[str | None], subject_type: str, subject_id: str, data: dict[str, Any],
+    floats: bool | None = None,
+) -> str:  # fmt: skip
+    """:func:`event_hash` with positional arguments and the actor as its list of six
+    (type, id, label, via, token id, ip): for appending many events at a time."""
     body = {
         "prev": prev_hash,
         "stream": stream,
         "seq": seq,
         "id": event_id,
         "type": type,
-        "at": isoformat(occurred_at),
-        "actor": [actor_type, actor_id, actor_label, via, token_id, ip],
+        "at": _at(occurred_at),
+        "actor": actor,
         "subject": [subject_type, subject_id],
         "data": data,
     }
-    return hashlib.sha256(_canonical(body)).hexdigest()
+    return hashlib.sha256(_canonical(body, floats)).hexdigest()
 
 
-def _canonical(body: dict[str, Any]) -> bytes:
+_last_at: tuple[datetime, str] = (datetime.min.replace(tzinfo=UTC), "")
+
+
+def _at(occurred_at: datetime) -> str:
+    """``isoformat(occurred_at)``; a transaction's events share one time, so the last
+    answer is kept."""
+    global _last_at
+    last = _last_at
+    if last[0] is occurred_at:
+        return last[1]
+    text = isoformat(occurred_at)
+    _last_at = (occurred_at, text)
+    return text
+
+
+def _canonical(body: dict[str, Any], floats: bool | None = None) -> bytes:
     """Sorted keys, no spaces, UTF-8. orjson writes exactly what the standard library
     writes for strings, integers, booleans and null (and is several times faster), but
     not for floats: data holding any float goes through the standard library."""
-    if not _has_float(body["data"]):
+    if floats is False or (floats is None and not _has_float(body["data"])):
         try:
             return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
         except orjson.JSONEncodeError:  # an integer beyond 64 bits, a non-string key
@@ -60,7 +90,15 @@ def _canonical(body: dict[str, Any]) -> bytes:
 
 def _has_float(value: Any) -> bool:
     if isinstance(value, dict):
-        return any(_has_float(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_has_float(v) for v in value)
-    return isinstance(value, float)
+        items: Any = value.values()
+    elif isinstance(value, list | tuple):
+        items = value
+    else:
+        return isinstance(value, float)
+    for item in items:
+        kind = type(item)  # the plain scalars are skipped without a call
+        if kind is str or kind is int or kind is bool or item is None:
+            continue
+        if _has_float(item):
+            return True
+    return False

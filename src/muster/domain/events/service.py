@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, func, select
 
@@ -22,7 +21,7 @@ from muster.db.bulk import insert_rows
 from muster.db.uow import UnitOfWork
 from muster.db.upsert import insert_ignore
 from muster.domain.events.actor import Actor
-from muster.domain.events.hashing import GENESIS, event_hash
+from muster.domain.events.hashing import GENESIS, event_hash, link_hash
 from muster.domain.events.models import Event, EventStream
 from muster.ids import new_id
 
@@ -36,8 +35,7 @@ _HEAD = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class AppendedEvent:
+class AppendedEvent(NamedTuple):
     """An event as appended (and as it will be stored; its ``position`` comes at write)."""
 
     id: str
@@ -58,6 +56,9 @@ class AppendedEvent:
     hash: str
 
 
+NewEvent = tuple[str, str, str, dict[str, Any]]  # type, subject type, subject id, data
+
+
 def append_event(
     uow: UnitOfWork,
     actor: Actor,
@@ -70,82 +71,127 @@ def append_event(
 ) -> AppendedEvent:
     """Append one event to the stream ``stream`` (default ``subject_type:subject_id``)."""
     stream = stream or f"{subject_type}:{subject_id}"
-    payload = _json_safe(data or {})
-    head = _lock_head(uow, stream)
-    event_id, seq, now = new_id(), head.last_seq + 1, uow.now
+    payload, floats = _json_safe(data or {})
+    pending = _pending(uow)
+    head = pending.heads.get(stream) or _lock_head(uow, pending, stream)
+    event_id, seq, now = new_id(), head.seq + 1, uow.now
     via = actor.via.value
     digest = event_hash(
-        prev_hash=head.last_hash, stream=stream, seq=seq, event_id=event_id, type=type,
+        prev_hash=head.hash, stream=stream, seq=seq, event_id=event_id, type=type,
         occurred_at=now, actor_type=actor.kind, actor_id=actor.id, actor_label=actor.label,
         via=via, token_id=actor.token_id, ip=actor.ip, subject_type=subject_type,
-        subject_id=subject_id, data=payload,
+        subject_id=subject_id, data=payload, floats=floats,
     )  # fmt: skip
     event = AppendedEvent(
         id=event_id, stream=stream, seq=seq, type=type, occurred_at=now, actor_type=actor.kind,
         actor_id=actor.id, actor_label=actor.label, via=via, token_id=actor.token_id, ip=actor.ip,
         subject_type=subject_type, subject_id=subject_id, data=payload,
-        prev_hash=head.last_hash, hash=digest,
+        prev_hash=head.hash, hash=digest,
     )  # fmt: skip
-    head.last_seq = seq
-    head.last_hash = digest
-    _pending(uow).append(event)
+    head.seq, head.hash = seq, digest
+    pending.events.append(event)
+    if not pending.scheduled:
+        pending.scheduled = True
+        uow.defer(_PENDING, pending.write)
     uow.events.append(event)
     return event
 
 
-def _pending(uow: UnitOfWork) -> list[AppendedEvent]:
-    """Events appended since the last write; the unit of work writes them at its flush."""
-    pending: list[AppendedEvent] | None = uow.memo.get(_PENDING)
-    if pending is None:
-        pending = uow.memo[_PENDING] = []
-    if pending:
-        return pending
+def append_events(
+    uow: UnitOfWork, actor: Actor, stream: str, events: Sequence[NewEvent]
+) -> list[AppendedEvent]:
+    """Append ``events`` (type, subject type, subject id, data), in order, to ``stream``:
+    what as many calls of :func:`append_event` would append, for less work per event."""
+    if not events:
+        return []
+    pending = _pending(uow)
+    head = pending.heads.get(stream) or _lock_head(uow, pending, stream)
+    now, via, seq, prev = uow.now, actor.via.value, head.seq, head.hash
+    people = [actor.kind, actor.id, actor.label, via, actor.token_id, actor.ip]
+    appended: list[AppendedEvent] = []
+    for type, subject_type, subject_id, data in events:
+        payload, floats = _json_safe(data)
+        event_id, seq = new_id(), seq + 1
+        digest = link_hash(prev, stream, seq, event_id, type, now, people, subject_type,
+                           subject_id, payload, floats)  # fmt: skip
+        appended.append(AppendedEvent(event_id, stream, seq, type, now, actor.kind, actor.id,
+                                      actor.label, via, actor.token_id, actor.ip, subject_type,
+                                      subject_id, payload, prev, digest))  # fmt: skip
+        prev = digest
+    head.seq, head.hash = seq, prev
+    pending.events += appended
+    if not pending.scheduled:
+        pending.scheduled = True
+        uow.defer(_PENDING, pending.write)
+    uow.events += appended
+    return appended
 
-    def write() -> None:
-        rows = [_row(event) for event in pending]
-        pending.clear()
+
+class _Head:
+    """A stream's head as this transaction moves it; the locked row learns it at write."""
+
+    __slots__ = ("hash", "row", "seq")
+
+    def __init__(self, row: EventStream) -> None:
+        self.row, self.seq, self.hash = row, row.last_seq, row.last_hash
+
+
+class _Pending:
+    """Events appended since the last write, and the heads this transaction holds; the
+    unit of work writes them at its next flush."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.events: list[AppendedEvent] = []
+        self.heads: dict[str, _Head] = {}
+        self.scheduled = False
+
+    def write(self) -> None:
+        self.scheduled = False
+        rows = [_row(event) for event in self.events]
+        self.events.clear()
+        for head in self.heads.values():
+            if head.row.last_seq != head.seq:
+                head.row.last_seq, head.row.last_hash = head.seq, head.hash
         if rows:
-            insert_rows(uow.session.connection(), _EVENTS, rows)
+            insert_rows(self.uow.session.connection(), _EVENTS, rows)
 
-    uow.defer(_PENDING, write)
+
+def _pending(uow: UnitOfWork) -> _Pending:
+    pending: _Pending | None = uow.memo.get(_PENDING)
+    if pending is None:
+        pending = uow.memo[_PENDING] = _Pending(uow)
     return pending
 
 
 def _row(event: AppendedEvent) -> dict[str, Any]:
-    return {
-        "id": event.id, "stream": event.stream, "seq": event.seq, "type": event.type,
-        "occurred_at": event.occurred_at, "actor_type": event.actor_type,
-        "actor_id": event.actor_id, "actor_label": event.actor_label, "via": event.via,
-        "token_id": event.token_id, "ip": event.ip, "subject_type": event.subject_type,
-        "subject_id": event.subject_id, "data": event.data, "prev_hash": event.prev_hash,
-        "hash": event.hash,
-    }  # fmt: skip
+    return event._asdict()
 
 
-def _lock_head(uow: UnitOfWork, stream: str) -> EventStream:
+def _lock_head(uow: UnitOfWork, pending: _Pending, stream: str) -> _Head:
     """The stream's head row, locked for this transaction (looked up once per transaction)."""
-    key = ("event_stream_head", stream)
-    head: EventStream | None = uow.memo.get(key)
-    if head is not None:
-        return head
     session = uow.session
-    head = session.scalars(_HEAD, {"stream": stream}).one_or_none()
-    if head is None:  # a new stream (another writer may be creating it too)
+    row = session.scalars(_HEAD, {"stream": stream}).one_or_none()
+    if row is None:  # a new stream (another writer may be creating it too)
         insert_ignore(session, EventStream, {"stream": stream, "last_seq": 0, "last_hash": GENESIS})
-        head = session.scalars(_HEAD, {"stream": stream}).one()
-    uow.memo[key] = head
+        row = session.scalars(_HEAD, {"stream": stream}).one()
+    head = pending.heads[stream] = _Head(row)
     return head
 
 
 _PLAIN = (str, int, bool, type(None))
 
 
-def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` as it will read back from the log (so the hash matches on verify)."""
-    if all(type(k) is str and type(v) in _PLAIN for k, v in data.items()):
-        return dict(data)  # flat text, numbers, flags: already what JSON gives back
+def _json_safe(data: dict[str, Any]) -> tuple[dict[str, Any], bool | None]:
+    """``data`` as it will read back from the log (so the hash matches on verify), and
+    False when it surely holds no float (None: it may)."""
+    for key, value in data.items():
+        if type(key) is not str or type(value) not in _PLAIN:
+            break
+    else:
+        return dict(data), False  # flat text, numbers, flags: already what JSON gives back
     result: dict[str, Any] = json.loads(json.dumps(data, default=str))
-    return result
+    return result, None
 
 
 def events_for(

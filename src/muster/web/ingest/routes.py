@@ -116,6 +116,8 @@ async def _run(
     except MusterError as exc:
         INGEST_REJECTED.labels(type, _reason(exc)).inc()
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else {}
+        if exc.status == 503:
+            headers = {"Retry-After": "5"}
         if isinstance(exc, NotFound):
             exc = NotFound("no live integration has this key")
         # Senders get 400 for anything wrong with what they sent (malformed or invalid).

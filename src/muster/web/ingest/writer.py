@@ -19,19 +19,20 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from muster.db.checkpoint import WalCheckpointer
+from muster.db.failures import data_error_reason, is_data_error
 from muster.db.uow import Database, UnitOfWork
 from muster.domain.alerts.ingest import prepare_ingest
 from muster.domain.alerts.integrations import find_live_integrations
 from muster.domain.alerts.models import Integration
+from muster.domain.alerts.ratelimit import RateLimiter, check_rate
 from muster.domain.alerts.routing import Rule
 from muster.domain.alerts.rules import load_rules
-from muster.errors import MusterError, NotFound, RateLimited, Unavailable
+from muster.errors import FieldError, InvalidInput, MusterError, NotFound, Unavailable
 from muster.integrations.normalized import InboundAlert
 from muster.metrics import INGEST_BATCH
-from muster.web.ingest.ratelimit import DEFAULT_PER_MINUTE, RateLimiter, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,10 @@ class Job:
     # what a whole batch of jobs needs at once (see prepare_ingest).
     alerts: Sequence[InboundAlert] = ()
     future: Future[Any] = field(default_factory=Future)
+    charged: bool = False  # its cost was taken from the integration's rate limit
+
+
+UNAVAILABLE = "the database is unavailable; retry shortly"
 
 
 class IngestWriter:
@@ -141,15 +146,19 @@ class IngestWriter:
         INGEST_BATCH.observe(len(batch))
         try:
             results = self._commit(batch)
-        except IntegrityError as exc:  # a constraint held against the batch as a whole
-            log.warning("ingest batch of %d retried job by job: %s", len(batch), exc)
-            results = [self._alone(job) for job in batch]
         except SQLAlchemyError as exc:
-            log.warning("ingest batch of %d not stored: %s", len(batch), exc)
-            for job in batch:
-                job.future.set_exception(Unavailable("the database is unavailable; retry shortly"))
-            time.sleep(0.2)  # do not spin against a database that is down
-            return
+            if not is_data_error(exc):
+                log.warning("ingest batch of %d not stored: %s", len(batch), exc)
+                for job in batch:
+                    job.future.set_exception(Unavailable(UNAVAILABLE))
+                time.sleep(0.2)  # do not spin against a database that is down
+                return
+            # A value refused (a constraint, a type): find whose, and store the others.
+            log.warning("ingest batch of %d retried job by job: %s", len(batch), exc)
+            if len(batch) == 1:
+                results = [(batch[0], None, _refused(exc))]
+            else:
+                results = [self._alone(job) for job in batch]
         except _JobFailed:
             results = [self._alone(job) for job in batch]
         for job, value, error in results:
@@ -185,23 +194,27 @@ class IngestWriter:
         return results
 
     def _alone(self, job: Job) -> tuple[Job, Any, BaseException | None]:
+        """The job in a transaction of its own: a refused value fails it with 400 naming
+        the database's reason; anything else with 503, for the sender to retry."""
         try:
             return self._commit([job])[0]
-        except SQLAlchemyError:
-            return job, None, Unavailable("the database is unavailable; retry shortly")
+        except SQLAlchemyError as exc:
+            return job, None, _refused(exc) if is_data_error(exc) else Unavailable(UNAVAILABLE)
 
     def _admit(self, live: dict[str, Integration], job: Job) -> Integration:
         """The job's live integration, within its rate limit; refuses without writing."""
         integration = live.get(job.key)
         if integration is None or integration.type != job.type:
             raise NotFound("no live integration has this key")
-        per_minute = integration.rate_limit_per_minute or DEFAULT_PER_MINUTE
-        wait = self.limiter.take(integration.id, per_minute, job.cost)
-        if wait is not None:
-            raise RateLimited(
-                "this integration is sending too fast", retry_after=retry_after_seconds(wait)
-            )
+        if not job.charged:  # a job tried again alone is not charged twice
+            check_rate(self.limiter, integration.id, integration.rate_limit_per_minute, job.cost)
+            job.charged = True
         return integration
+
+
+def _refused(exc: SQLAlchemyError) -> InvalidInput:
+    reason = data_error_reason(exc)
+    return InvalidInput(reason, errors=[FieldError("body", reason)])
 
 
 class _JobFailed(Exception):

@@ -1,4 +1,10 @@
-"""Per-integration token buckets (in this process)."""
+"""Per-integration rate limits: token buckets held in this process.
+
+Every intake door (the HTTP ingest endpoints, the SMTP listener) admits an integration's
+alerts through :func:`check_rate`, so each integration's ``rate_limit_per_minute`` (or
+:data:`DEFAULT_PER_MINUTE`) holds whichever way its alerts arrive. Pure Python and
+thread-safe; nothing here touches the database.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from muster.errors import RateLimited
 
 DEFAULT_PER_MINUTE = 100_000
 
@@ -44,3 +52,15 @@ class RateLimiter:
 
 def retry_after_seconds(wait: float) -> int:
     return max(1, math.ceil(wait))
+
+
+def check_rate(
+    limiter: RateLimiter, integration_id: str, per_minute: int | None, count: int = 1
+) -> None:
+    """Spend ``count`` of the integration's tokens, or raise :class:`RateLimited` (with
+    the seconds to wait) without spending any. ``per_minute`` None: the default limit."""
+    wait = limiter.take(integration_id, per_minute or DEFAULT_PER_MINUTE, count)
+    if wait is not None:
+        raise RateLimited(
+            "this integration is sending too fast", retry_after=retry_after_seconds(wait)
+        )
