@@ -85,10 +85,12 @@ def _rotation(row: RotationVersion) -> s.Rotation:
 
 _WITH_LAYERS = selectinload(Schedule.layers).selectinload(ScheduleLayer.versions)
 _JOIN_LAYERS = joinedload(Schedule.layers).joinedload(ScheduleLayer.versions)
+_WITH_ERAS = selectinload(Schedule.eras)
+_JOIN_ERAS = joinedload(Schedule.eras)  # almost always none: no extra rows, no extra query
 
 
 def get_schedule(uow: UnitOfWork, schedule_id: str) -> Schedule:
-    schedule = uow.session.get(Schedule, schedule_id, options=[_JOIN_LAYERS])
+    schedule = uow.session.get(Schedule, schedule_id, options=[_JOIN_LAYERS, _JOIN_ERAS])
     if schedule is None:
         raise NotFound("no such schedule")
     return schedule
@@ -98,7 +100,7 @@ def get_schedules(uow: UnitOfWork, schedule_ids: Sequence[str]) -> list[Schedule
     """The schedules with these ids (unknown ids are left out), layers loaded."""
     out: list[Schedule] = []
     for chunk in _chunks(list(schedule_ids)):
-        query = select(Schedule).where(Schedule.id.in_(chunk)).options(_WITH_LAYERS)
+        query = select(Schedule).where(Schedule.id.in_(chunk)).options(_WITH_LAYERS, _WITH_ERAS)
         out.extend(uow.session.scalars(query))
     return out
 
@@ -110,6 +112,14 @@ def layer_specs(schedule: Schedule) -> tuple[s.Layer, ...]:
         )
         for layer in schedule.layers
         if layer.versions
+    )
+
+
+def era_specs(schedule: Schedule) -> tuple[s.Era, ...]:
+    """The schedule's earlier eras (other layer ranks or zone) as pure values."""
+    return tuple(
+        s.Era(era.until, era.time_zone, tuple((k, int(v)) for k, v in era.ranks.items()))
+        for era in schedule.eras
     )
 
 
@@ -147,6 +157,7 @@ def load_specs(
             layers=layer_specs(schedule),
             overrides=tuple(overrides[schedule.id]),
             temporary=tuple(temporary[schedule.id]),
+            history=era_specs(schedule),
         )
         for schedule in schedules
     }

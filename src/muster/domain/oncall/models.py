@@ -28,6 +28,28 @@ class Schedule(Base):
     layers: Mapped[list[ScheduleLayer]] = relationship(
         back_populates="schedule", order_by="ScheduleLayer.rank"
     )
+    eras: Mapped[list[ScheduleEra]] = relationship(
+        order_by="ScheduleEra.until", cascade="all, delete-orphan"
+    )
+
+
+class ScheduleEra(Base):
+    """How the schedule read before ``until`` (from the previous era's ``until``): its
+    zone and every layer's rank then (``ranks``: layer id → rank). The schedule's own
+    ``time_zone`` and its layers' ``rank`` hold after its last era.
+
+    Reordering layers or changing the zone from a time ends the era in force then, as
+    editing a rotation ends its version, so who was on call before stays true.
+    """
+
+    __tablename__ = "schedule_eras"
+
+    id: Mapped[str] = id_column()
+    schedule_id: Mapped[str] = mapped_column(ForeignKey("schedules.id"), index=True)
+    until: Mapped[datetime]
+    time_zone: Mapped[str] = mapped_column(String(64))
+    ranks: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
 
 
 class ScheduleLayer(Base):

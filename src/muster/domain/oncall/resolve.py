@@ -2,7 +2,9 @@
 
 Precedence (see :mod:`.spec`): overrides (latest ``created_at`` wins) >
 temporary schedule (replaces all layers over its period) > layers by rank
-(a higher layer hides lower ones where it has someone) > nobody.
+(a higher layer hides lower ones where it has someone) > nobody. A schedule
+with a history of eras (layers reordered, zone changed from some time) is
+resolved era by era, each with its own ranks and zone.
 
 All public functions take and return timezone-aware datetimes, returned in
 UTC; a naive datetime raises ValueError. Ranges are half-open ``[start, end)``.
@@ -10,10 +12,11 @@ UTC; a naive datetime raises ValueError. Ranges are half-open ``[start, end)``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from muster.domain.oncall.layers import layer_pieces, layer_run_at
 from muster.domain.oncall.spec import (
+    EraSpan,
     OnCall,
     Override,
     ScheduleSpec,
@@ -34,6 +37,7 @@ from muster.domain.oncall.walltime import require_utc
 __all__ = ["final_shifts", "gaps", "layer_shifts", "on_call_at", "user_shifts"]
 
 Who = tuple[str, str]  # (user id, source)
+_TICK = timedelta(microseconds=1)
 
 
 def _range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -43,7 +47,24 @@ def _range(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return lo, hi
 
 
+def _spans(
+    spec: ScheduleSpec, lo: datetime, hi: datetime
+) -> list[tuple[ScheduleSpec, datetime, datetime]]:
+    """``[lo, hi)`` cut at the spec's era boundaries, each part with its era's own spec."""
+    if not spec.eras:
+        return [(spec, lo, hi)]
+    out = []
+    for start, end, flat in spec.eras:
+        begin = lo if start is None else max(lo, start)
+        finish = hi if end is None else min(hi, end)
+        if begin < finish:
+            out.append((flat, begin, finish))
+    return out
+
+
 def _final(spec: ScheduleSpec, lo: datetime, hi: datetime) -> list[Segment[Who]]:
+    if spec.eras:
+        return merge_pieces([p for flat, b, f in _spans(spec, lo, hi) for p in _final(flat, b, f)])
     tz = spec.tz
     timeline: list[Segment[Who]] = []
     for layer in reversed(spec.layers_by_rank):  # lowest rank first, higher ones on top
@@ -102,9 +123,14 @@ def layer_shifts(spec: ScheduleSpec, layer_id: str, start: datetime, end: dateti
     For timeline rows in the UI. ValueError if the layer does not exist.
     """
     lo, hi = _range(start, end)
-    layer = spec.layer(layer_id)
-    source = f"layer:{layer.id}"
-    return [Shift(user, b, f, source) for b, f, user in layer_pieces(layer, spec.tz, lo, hi)]
+    spec.layer(layer_id)
+    source = f"layer:{layer_id}"
+    pieces = [
+        piece
+        for flat, b, f in _spans(spec, lo, hi)
+        for piece in layer_pieces(flat.layer(layer_id), flat.tz, b, f)
+    ]
+    return [Shift(user, b, f, source) for b, f, user in merge_pieces(pieces)]
 
 
 def on_call_at(spec: ScheduleSpec, at: datetime) -> OnCall | None:
@@ -115,6 +141,8 @@ def on_call_at(spec: ScheduleSpec, at: datetime) -> OnCall | None:
     look-ups per layer: no enumeration from rotation starts.
     """
     t = require_utc(at, "at")
+    if spec.eras:
+        return _on_call_across_eras(spec.eras, t)
     live = [o for o in spec.overrides if o.start <= t < o.end]
     if live:
         return _override_answer(spec.overrides, max(live, key=override_priority), t)
@@ -134,6 +162,36 @@ def on_call_at(spec: ScheduleSpec, at: datetime) -> OnCall | None:
                 lo, hi = _trim(lo, hi, o.start, o.end, t)
             return OnCall(user, f"layer:{layer.id}", lo, hi)
     return None
+
+
+def _on_call_across_eras(eras: tuple[EraSpan, ...], t: datetime) -> OnCall | None:
+    """The answer in the era holding ``t``, its stretch clipped to that era and then
+    carried across era boundaries for as long as the same user and source go on."""
+    i = next(i for i, (start, end, _) in enumerate(eras) if end is None or t < end)
+    start, end, flat = eras[i]
+    found = on_call_at(flat, t)
+    if found is None:
+        return None
+    who = (found.user_id, found.source)
+    lo: datetime = found.start if start is None else max(found.start, start)
+    hi = _earlier(found.end, end)
+    j = i
+    while j > 0 and lo == start:  # clipped at the era's start: does the one before go on?
+        j -= 1
+        start, _, flat = eras[j]
+        before = on_call_at(flat, lo - _TICK)
+        if before is None or (before.user_id, before.source) != who:
+            break
+        lo = before.start if start is None else max(before.start, start)
+    j = i
+    while end is not None and hi == end:  # clipped at the era's end
+        j += 1
+        _, end, flat = eras[j]
+        after = on_call_at(flat, hi)
+        if after is None or (after.user_id, after.source) != who:
+            break
+        hi = _earlier(after.end, end)
+    return OnCall(found.user_id, found.source, lo, hi)
 
 
 def _override_answer(overrides: tuple[Override, ...], winner: Override, t: datetime) -> OnCall:

@@ -69,6 +69,11 @@ class LayerOrder(Strict):
     layer_ids: list[str] = Field(
         min_length=1, description="Every active layer's id, the one that wins first"
     )
+    effective_from: AwareDatetime | None = Field(
+        default=None,
+        description="When the new order takes effect (default now; never in the past: "
+        "who was on call stays as it was)",
+    )
 
 
 class RestrictionIn(Strict):

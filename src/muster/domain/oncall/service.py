@@ -27,6 +27,7 @@ from muster.domain.catalog.service import check_team_usable
 from muster.domain.events.actor import Actor, Role
 from muster.domain.events.service import append_event
 from muster.domain.oncall import spec as s
+from muster.domain.oncall.eras import drop_eras_after, split_era_at
 from muster.domain.oncall.load import get_schedule, rotation_spec
 from muster.domain.oncall.models import RotationVersion, Schedule, ScheduleLayer
 from muster.domain.oncall.schemas import (
@@ -125,8 +126,8 @@ def do_create_schedule(uow: UnitOfWork, actor: Actor, data: ScheduleCreate) -> S
 def do_update_schedule(
     uow: UnitOfWork, actor: Actor, schedule_id: str, data: ScheduleUpdate
 ) -> Schedule:
-    """Edit name, team, zone, description. A new zone keeps each handoff's wall time
-    reading in the new zone, for the past too (say so where people change it)."""
+    """Edit name, team, zone, description. A new zone applies from now: handoffs read
+    their wall time in it from now on, while the past keeps the zone it had."""
     require(actor, Role.MANAGER)
     schedule = check_schedule_editable(uow, schedule_id)
     changes: dict[str, object] = {}
@@ -141,6 +142,10 @@ def do_update_schedule(
         schedule.team = team
     if data.time_zone is not None and data.time_zone != schedule.time_zone:
         changes["time_zone"] = {"from": schedule.time_zone, "to": data.time_zone}
+        split_era_at(uow, schedule, uow.now)
+        for era in schedule.eras:
+            if era.until > uow.now:
+                era.time_zone = data.time_zone
         schedule.time_zone = data.time_zone
     if data.description is not None and data.description != schedule.description:
         changes["description"] = {"from": schedule.description, "to": data.description}
@@ -275,8 +280,10 @@ def do_remove_layer(
 def do_reorder_layers(
     uow: UnitOfWork, actor: Actor, schedule_id: str, data: LayerOrder
 ) -> Schedule:
-    """Give the active layers a new order (``layer_ids``, the one that wins first). The
-    layers trade their ranks, so removed layers keep theirs."""
+    """Give the active layers a new order (``layer_ids``, the one that wins first) from
+    ``data.effective_from`` (default now, never earlier): the order in force then is kept
+    as an era ending there, and orders that would begin later are dropped. The layers
+    trade their ranks, so removed layers keep theirs."""
     require(actor, Role.MANAGER)
     schedule = check_schedule_editable(uow, schedule_id)
     layers = active_layers(schedule)
@@ -285,15 +292,20 @@ def do_reorder_layers(
             "the new order must name every layer once",
             errors=[FieldError("layer_ids", "must list each active layer of the schedule once")],
         )
+    effective = from_now(uow, data.effective_from, "effective_from")
     ranks = [layer.rank for layer in layers]  # highest first
     by_id = {layer.id: layer for layer in layers}
     before = [layer.id for layer in layers]
+    if before == data.layer_ids and not any(era.until > effective for era in schedule.eras):
+        return schedule
+    split_era_at(uow, schedule, effective)
+    dropped = drop_eras_after(uow, schedule, effective)
     for layer_id, rank in zip(data.layer_ids, ranks, strict=True):
         by_id[layer_id].rank = rank
-    if before != data.layer_ids:
-        touch(uow, schedule)
-        schedule_event(uow, actor, schedule, "schedule.layers_reordered",
-               order={"from": before, "to": list(data.layer_ids)})  # fmt: skip
+    touch(uow, schedule)
+    schedule_event(uow, actor, schedule, "schedule.layers_reordered",
+           order={"from": before, "to": list(data.layer_ids)},
+           effective_from=isoformat(effective), dropped_eras=dropped)  # fmt: skip
     return schedule
 
 

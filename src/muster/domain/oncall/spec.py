@@ -206,19 +206,41 @@ class TemporarySchedule:
 
 
 @dataclass(frozen=True)
-class ScheduleSpec:
-    """A whole schedule: zone, layers, overrides, temporary schedules.
+class Era:
+    """How the schedule read before ``until`` (and from the previous era's ``until``):
+    its zone then, and the rank each layer had (layers not named keep their own).
 
-    Preconditions: ``zone`` is an IANA key; layer ids and ranks are unique;
-    temporary schedules do not overlap each other.
+    Reordering layers or changing the zone from a time ``T`` ends an era at ``T``, so
+    who was on call before ``T`` never changes.
+    """
+
+    until: datetime
+    zone: str
+    ranks: tuple[tuple[str, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        _set(self, "until", require_utc(self.until, "era until"))
+        _set(self, "ranks", tuple(sorted(self.ranks)))
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """A whole schedule: zone, layers, overrides, temporary schedules, and ``history``:
+    the earlier eras, when layers had other ranks or the schedule another zone (the
+    ``zone`` and layer ranks given hold after the last era).
+
+    Preconditions: ``zone`` is an IANA key; layer ids are unique; ranks are unique
+    within each era; temporary schedules do not overlap each other.
     """
 
     zone: str
     layers: tuple[Layer, ...] = ()
     overrides: tuple[Override, ...] = ()
     temporary: tuple[TemporarySchedule, ...] = ()
+    history: tuple[Era, ...] = ()
     tz: ZoneInfo = field(init=False, repr=False, compare=False)
     layers_by_rank: tuple[Layer, ...] = field(init=False, repr=False, compare=False)
+    eras: tuple[EraSpan, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         try:
@@ -239,6 +261,28 @@ class ScheduleSpec:
                 raise ValueError(f"temporary schedules {before.id} and {after.id} overlap")
         by_rank = tuple(sorted(self.layers, key=lambda layer: layer.rank, reverse=True))
         _set(self, "layers_by_rank", by_rank)
+        _set(self, "history", tuple(sorted(self.history, key=lambda era: era.until)))
+        _set(self, "eras", self._eras())
+
+    def _eras(self) -> tuple[EraSpan, ...]:
+        """Each era as a spec of its own; empty when the schedule has no history."""
+        if not self.history:
+            return ()
+        for before, after in pairwise(self.history):
+            if before.until >= after.until:
+                raise ValueError("eras must end at distinct times")
+        out: list[EraSpan] = []
+        start: datetime | None = None
+        for era in self.history:
+            ranks = dict(era.ranks)
+            layers = tuple(Layer(x.id, ranks.get(x.id, x.rank), x.versions) for x in self.layers)
+            flat = ScheduleSpec(era.zone, layers, self.overrides, self.temporary)
+            out.append((start, era.until, flat))
+            start = era.until
+        out.append(
+            (start, None, ScheduleSpec(self.zone, self.layers, self.overrides, self.temporary))
+        )
+        return tuple(out)
 
     def layer(self, layer_id: str) -> Layer:
         """The layer with id ``layer_id``; ValueError if there is none."""
@@ -246,6 +290,10 @@ class ScheduleSpec:
             if layer.id == layer_id:
                 return layer
         raise ValueError(f"no layer {layer_id!r} in this schedule")
+
+
+# An era as the resolver uses it: [start, end) (None: unbounded) and a spec without history.
+EraSpan = tuple[datetime | None, datetime | None, ScheduleSpec]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from muster.domain.events.service import events_for
 from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
 from muster.web.live import live_context
-from muster.web.ui.forms import posted_lists, see_other
+from muster.web.ui.escalation_card import escalation_context
+from muster.web.ui.forms import FormState, posted_lists, see_other
 from muster.web.ui.paging import PAGE_SIZE
 from muster.web.ui.render import render
 
@@ -206,24 +207,41 @@ def show_group(
     ctx: AppContext = Depends(app_context),
 ) -> Response:
     with ctx.db.unit_of_work(readonly=True) as uow:
-        group = alerts.get_group(uow, group_id)
-        page = alerts.list_alerts(
-            uow, alerts.AlertFilter(group_id=group.id), cursor=cursor, limit=PAGE_SIZE
-        )
-        base = f"/alert-groups/{group.id}"
-        return render(
-            request,
-            "alert_groups_show.html",
-            caller,
-            region="_alert_group_detail.html",
-            group=group,
-            alerts=page.items,
-            activity=events_for(uow, "alert_group", group.id),
-            can_act=caller.actor.role >= Role.RESPONDER,
-            next_url=page.next_cursor and f"{base}?{urlencode({'cursor': page.next_cursor})}",
-            first_url=cursor and base,
-            **live_context(uow, f"alert_group:{group.id}"),
-        )
+        return group_page(request, caller, uow, group_id, cursor)
+
+
+def group_page(
+    request: Request,
+    caller: Caller,
+    uow: UnitOfWork,
+    group_id: str,
+    cursor: str | None = None,
+    *,
+    escalation_form: FormState | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The alert group's page, rendered inside ``uow`` (a failed escalation form shows
+    its errors in the Escalation card)."""
+    group = alerts.get_group(uow, group_id)
+    page = alerts.list_alerts(
+        uow, alerts.AlertFilter(group_id=group.id), cursor=cursor, limit=PAGE_SIZE
+    )
+    base = f"/alert-groups/{group.id}"
+    return render(
+        request,
+        "alert_groups_show.html",
+        caller,
+        status_code=status_code,
+        region="_alert_group_detail.html",
+        group=group,
+        alerts=page.items,
+        activity=events_for(uow, "alert_group", group.id),
+        can_act=caller.actor.role >= Role.RESPONDER,
+        next_url=page.next_cursor and f"{base}?{urlencode({'cursor': page.next_cursor})}",
+        first_url=cursor and base,
+        **escalation_context(uow, group.id, caller, escalation_form),
+        **live_context(uow, f"alert_group:{group.id}"),
+    )
 
 
 @router.post("/alert-groups/{group_id}/{action}")

@@ -1,5 +1,6 @@
 """The service page and its alerting sections: open alerts (live), integrations,
-maintenance windows and alert handling (grouping, flapping)."""
+maintenance windows, alert handling (grouping, flapping) and paging (escalation policy,
+urgency)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,24 @@ from muster.domain.alerts.models import OPEN_STATUSES
 from muster.domain.alerts.schemas import MaintenanceIn
 from muster.domain.alerts.settings import AlertSettingsIn, do_update_alert_settings
 from muster.domain.catalog import service as catalog
+from muster.domain.escalation import service as policies
+from muster.domain.escalation.schemas import ServicePagingIn
 from muster.domain.events.actor import Role
 from muster.domain.events.service import events_for
 from muster.errors import FieldError, InvalidInput
 from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
 from muster.web.live import live_context
-from muster.web.ui.forms import FormState, blank_form, failed_form, parse_form, posted, see_other
+from muster.web.ui import service_paging as paging
+from muster.web.ui.forms import (
+    FormState,
+    blank_form,
+    failed_form,
+    parse_form,
+    posted,
+    posted_lists,
+    see_other,
+)
 from muster.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -51,6 +63,7 @@ SAVED = {
     "maintenance": "The maintenance window was scheduled.",
     "cancelled": "The maintenance window was cancelled.",
     "handling": "Alert handling was saved.",
+    "paging": "Paging was saved.",
 }
 
 
@@ -64,6 +77,7 @@ def service_page(
     integration_form: FormState | None = None,
     maintenance_form: FormState | None = None,
     handling_form: FormState | None = None,
+    paging_form: FormState | None = None,
     notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -79,7 +93,12 @@ def service_page(
         for i in list_integrations(uow, service.id)
     ]
     failed = next(
-        (f for f in (integration_form, maintenance_form, handling_form) if f and f.problem), None
+        (
+            f
+            for f in (integration_form, maintenance_form, handling_form, paging_form)
+            if f and f.problem
+        ),
+        None,
     )
     return render(
         request,
@@ -110,6 +129,7 @@ def service_page(
         handling_form=handling_form or _handling_values(service),
         failed=failed,
         notice=notice,
+        **paging.paging_context(uow, service, paging_form),
         **live_context(uow, f"service:{service.id}"),
     )
 
@@ -240,3 +260,27 @@ def save_handling(
                 request, caller, uow, ctx, service_id, handling_form=form, status_code=exc.status
             )
     return see_other(f"/services/{service_id}?saved=handling#handling")
+
+
+@router.post("/services/{service_id}/paging")
+def save_paging(
+    request: Request,
+    service_id: str,
+    caller: Caller = Depends(ui_caller(Role.MANAGER)),
+    fields: dict[str, list[str]] = Depends(posted_lists),
+    ctx: AppContext = Depends(app_context),
+) -> Response:
+    """Set the service's escalation policy and urgency rules (managers)."""
+    try:
+        data = parse_form(ServicePagingIn, paging.paging_input(fields))
+        with ctx.db.unit_of_work() as uow:
+            policies.do_assign_policy(uow, caller.actor, service_id, data)
+            uow.commit()
+    except InvalidInput as exc:
+        values = {name: ",".join(v) for name, v in fields.items()}
+        form = failed_form(values, exc, prefix=paging.PREFIX, renames=paging.RENAMES)
+        with ctx.db.unit_of_work(readonly=True) as uow:
+            return service_page(
+                request, caller, uow, ctx, service_id, paging_form=form, status_code=exc.status
+            )
+    return see_other(f"/services/{service_id}?saved=paging#paging")
