@@ -8,7 +8,9 @@ The per-method throttle is off for webhooks here (MUSTER_NOTIFY_THROTTLE keeps o
 SMS and voice limits): with the default 1 message/minute, the pages of one minute to one
 person arrive bundled in one message a minute, by design.
 
-Prints p50/p99 at 50 and 200 new alerts/s. Usage: python bench/notify.py [--seconds N]
+Prints p50/p99 at 50 and 200 new alerts/s, each with the machine's 1-minute load average
+at its end (other work on the machine shows up as latency). Usage:
+python bench/notify.py [--seconds N]
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ def measure(
     latencies = [receiver.first[s] - t for s, t in accepted.items() if s in receiver.first]
     missing = len(accepted) - len(latencies)
     return {
-        "rate": rate, "alerts": len(accepted), "missing": missing,
+        "rate": rate, "alerts": len(accepted), "missing": missing, "load": os.getloadavg()[0],
         "p50_ms": round(percentile(latencies, 50) * 1000, 1),
         "p99_ms": round(percentile(latencies, 99) * 1000, 1),
         "max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
@@ -163,7 +165,7 @@ def main() -> int:
         ok = r["missing"] == 0 and r["p99_ms"] < TARGET_P99_MS
         failed |= not ok
         print(f"  {r['rate']:>4} alerts/s: p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms"
-              f" ({r['alerts']} alerts, {r['missing']} never arrived)"
+              f" ({r['alerts']} alerts, {r['missing']} never arrived, load average {r['load']:.2f})"
               f"  target p99 < {TARGET_P99_MS} ms: {'met' if ok else 'MISSED'}")  # fmt: skip
     return 1 if failed else 0
 

@@ -21,7 +21,7 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     admin_email: str | None = None
     admin_password: str | None = None
-    engine_interval_seconds: float = 1.0
+    engine_interval_seconds: float = 0.25
     session_max_age_seconds: int = 12 * 3600
     secure_cookies: bool = False
     max_request_bytes: int = 1024 * 1024
@@ -56,7 +56,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         base_url=base_url,
         admin_email=env.get("MUSTER_ADMIN_EMAIL") or None,
         admin_password=env.get("MUSTER_ADMIN_PASSWORD") or None,
-        engine_interval_seconds=float(env.get("MUSTER_ENGINE_INTERVAL", "1.0")),
+        engine_interval_seconds=float(env.get("MUSTER_ENGINE_INTERVAL", "0.25")),
         secure_cookies=env.get("MUSTER_SECURE_COOKIES", "0") == "1",
         email_domain=env.get("MUSTER_EMAIL_DOMAIN", "localhost"),
         smtp_port=int(env["MUSTER_SMTP_PORT"]) if env.get("MUSTER_SMTP_PORT") else None,

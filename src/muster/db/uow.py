@@ -17,6 +17,7 @@ Leaving the block without ``commit()`` rolls everything back.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 # The advisory lock that serialises writing transactions on PostgreSQL ("muster" in ASCII).
 WRITER_LOCK_KEY = 0x6D7573746572
+# How long a SQLite writer queues for the process's writer lock (SQLite's busy timeout).
+WRITER_WAIT_SECONDS = 30.0
 
 
 class Database:
@@ -45,6 +48,10 @@ class Database:
         self._read_sessions = sessionmaker(
             bind=engine.execution_options(muster_readonly=True), expire_on_commit=False
         )
+        # SQLite: writers of this process queue here, first come first served, instead of
+        # polling for SQLite's lock (its busy handler sleeps up to 100 ms between tries,
+        # so a thread committing back to back can starve the others for seconds).
+        self._writer = threading.RLock() if engine.dialect.name == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -54,20 +61,40 @@ class Database:
         """A unit of work. Writing units run one at a time on either database: SQLite by
         ``BEGIN IMMEDIATE``, PostgreSQL by a transaction-scoped advisory lock taken first.
         So the event log's positions are handed out in commit order (the engine's feed
-        never steps past an event committed late), and writers cannot deadlock."""
+        never steps past an event committed late), and writers cannot deadlock. On SQLite
+        a writing unit also holds the process's writer lock until it commits or ends."""
         factory = self._read_sessions if readonly else self._sessions
-        session = factory()
-        if not readonly and self.dialect == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
-        return UnitOfWork(session, self.clock, readonly=readonly)
+        release: Callable[[], None] | None = None
+        writer = None if readonly else self._writer
+        if writer is not None and writer.acquire(timeout=WRITER_WAIT_SECONDS):
+            release = writer.release
+        try:
+            session = factory()
+            if not readonly and self.dialect == "postgresql":
+                session.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY}
+                )
+        except BaseException:
+            if release is not None:
+                release()
+            raise
+        return UnitOfWork(session, self.clock, readonly=readonly, release=release)
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
 class UnitOfWork:
-    def __init__(self, session: Session, clock: Clock, *, readonly: bool = False) -> None:
+    def __init__(
+        self,
+        session: Session,
+        clock: Clock,
+        *,
+        readonly: bool = False,
+        release: Callable[[], None] | None = None,
+    ) -> None:
         self.session = session
+        self._release = release  # the writer lock's release, called once
         self.clock = clock
         self.readonly = readonly
         self.now = clock.now()
@@ -100,6 +127,12 @@ class UnitOfWork:
         # Closing ends the transaction; what a read-only unit loaded stays readable.
         self.session.close()
         self.session.info.pop(_UOW, None)
+        self._let_go()
+
+    def _let_go(self) -> None:
+        release, self._release = self._release, None
+        if release is not None:
+            release()
 
     def after_commit(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` once the transaction has committed; never if it rolls back."""
@@ -129,6 +162,7 @@ class UnitOfWork:
         self.write_deferred()
         self.session.commit()
         self._committed = True
+        self._let_go()  # before the hooks: they may open writing units of their own
         self.memo.clear()
         hooks, self._after_commit = self._after_commit, []
         for hook in hooks:

@@ -1,4 +1,12 @@
-"""The engine loop: run each registered module in turn, each isolated and bounded."""
+"""The engine loop: run each registered module in turn, each isolated and bounded.
+
+A module may also say, from a read-only look, whether it has anything to do: an optional
+``pending(uow, now) -> bool`` (see :class:`Checked`). The runner asks first and skips a
+module with nothing pending, so an idle module never takes the database's write lock
+(on SQLite, every writing unit of work waits its turn for it, behind intake's commits).
+A pass that acted on something is followed at once by the next; an idle pass waits
+``interval`` seconds.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +15,24 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 
-from muster.db.uow import Database
+from muster.db.uow import Database, UnitOfWork
 from muster.engine.module import EngineModule
 from muster.metrics import ENGINE_DURATION, ENGINE_ERRORS, ENGINE_ITEMS, ENGINE_RUNS
 
 log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Checked(Protocol):
+    """A module that can tell, without writing, whether ``run_due`` would act."""
+
+    def pending(self, uow: UnitOfWork, now: datetime) -> bool:
+        """Whether ``run_due`` may have anything to do at ``now``; runs in a read-only
+        unit of work. False only when it certainly has nothing."""
+        ...
 
 
 @dataclass
@@ -38,6 +58,9 @@ class Runner:
         module's work and does not stop the others."""
         result = PassResult()
         for module in self.modules:
+            if not self._pending(module):
+                result.items[module.name] = 0
+                continue
             start = time.perf_counter()
             ENGINE_RUNS.labels(module.name).inc()
             try:
@@ -53,6 +76,16 @@ class Runner:
             finally:
                 ENGINE_DURATION.labels(module.name).observe(time.perf_counter() - start)
         return result
+
+    def _pending(self, module: EngineModule) -> bool:
+        if not isinstance(module, Checked):
+            return True
+        try:
+            with self.db.unit_of_work(readonly=True) as uow:
+                return module.pending(uow, uow.now)
+        except Exception:  # let the module run and report its own failure
+            log.exception("engine module %s: checking for work failed", module.name)
+            return True
 
     def run_until_idle(self, max_passes: int = 50) -> PassResult:
         """Repeat passes until one acts on nothing (for ``--once`` and tests)."""

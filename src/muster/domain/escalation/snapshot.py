@@ -86,3 +86,14 @@ def single_user_snapshot(base: PolicySnap, user_id: str, user_name: str, delay: 
         levels=(LevelSnap(delay, ({"type": "user", "id": user_id},)),),
         urgency_rules=dict(base.urgency_rules),
     )
+
+
+def targets_named(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every target a stored snapshot names, skipping whatever is malformed (to look them
+    up ahead of the steps; a step still fails on a snapshot it cannot read)."""
+    levels = data.get("levels") if isinstance(data, dict) else None
+    found: list[dict[str, Any]] = []
+    for level in levels if isinstance(levels, list) else []:
+        targets = level.get("targets") if isinstance(level, dict) else None
+        found += [t for t in targets if isinstance(t, dict)] if isinstance(targets, list) else []
+    return found

@@ -13,8 +13,10 @@ States (``Escalation.status``) and what ``next_due_at`` means in each:
 * ``exhausted``: every pass paged, nobody acknowledged; nothing more is due.
 * ``resolved``: the group is resolved; final.
 
-Every change is an event on the alert group's timeline; each person to notify gets one
-``notification.requested`` event, which the notification module delivers.
+Every change is an event on the alert group's timeline (its subject is the group); each
+person to notify gets one ``notification.requested`` event, which the notification module
+delivers. The events of a service's escalations chain in one stream (see
+:func:`escalation_stream`), so a storm of new groups locks one stream head, not one each.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ from muster.ids import new_id
 ENGINE = Actor.system(Via.ENGINE, label="engine")
 
 
+def escalation_stream(service_id: str) -> str:
+    """The event stream of a service's escalations."""
+    return f"escalations:{service_id}"
+
+
 def record(uow: UnitOfWork, actor: Actor, type: str, esc: Escalation, **data: Any) -> None:
     """One event about ``esc`` on its alert group's timeline."""
     values = {k: isoformat(v) if isinstance(v, datetime) else v for k, v in data.items()}
@@ -48,6 +55,7 @@ def record(uow: UnitOfWork, actor: Actor, type: str, esc: Escalation, **data: An
         subject_type="alert_group",
         subject_id=esc.group_id,
         data={"escalation_id": esc.id, **values},
+        stream=escalation_stream(esc.service_id),
     )
 
 

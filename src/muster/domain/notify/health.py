@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from muster.db.uow import UnitOfWork
 from muster.db.upsert import insert_ignore
@@ -52,13 +52,20 @@ def note_outcome(uow: UnitOfWork, method_type: str, *, ok: bool, error: str | No
         row.failing_since = uow.now
 
 
+def _untold(now: datetime) -> Select[ChannelHealth]:
+    return select(ChannelHealth).where(
+        ChannelHealth.failing_since <= now - DOWN_AFTER, ChannelHealth.admins_told_at.is_(None)
+    )
+
+
+def admins_to_tell(uow: UnitOfWork, now: datetime) -> bool:
+    """Whether :func:`tell_admins` has a channel to tell the admins about."""
+    return uow.session.scalar(_untold(now).limit(1)) is not None
+
+
 def tell_admins(uow: UnitOfWork, now: datetime) -> int:
     """Queue an alarm to every admin for each channel down 5 minutes and not yet told."""
-    down = uow.session.scalars(
-        select(ChannelHealth).where(
-            ChannelHealth.failing_since <= now - DOWN_AFTER, ChannelHealth.admins_told_at.is_(None)
-        )
-    ).all()
+    down = uow.session.scalars(_untold(now)).all()
     for row in down:
         assert row.failing_since is not None
         text = (

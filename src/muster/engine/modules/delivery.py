@@ -23,7 +23,7 @@ from muster.clock import Clock
 from muster.config import Settings, load_settings
 from muster.db.uow import Database, UnitOfWork
 from muster.domain.notify.delivery import claim_due, record_outcome
-from muster.domain.notify.health import tell_admins
+from muster.domain.notify.health import admins_to_tell, tell_admins
 from muster.domain.notify.jobs import Job, Options
 from muster.domain.notify.models import OutboxMessage
 
@@ -56,6 +56,9 @@ class Delivery:
             )
             self._channels = {**base, **self._extra}
         return self._options, self._channels
+
+    def pending(self, uow: UnitOfWork, now: datetime) -> bool:
+        return _anything_due(uow, now) or admins_to_tell(uow, now)
 
     def run_due(self, uow: UnitOfWork, now: datetime) -> int:
         told = tell_admins(uow, now)

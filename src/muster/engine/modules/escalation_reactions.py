@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from muster.db.uow import UnitOfWork
-from muster.domain.escalation.reactions import react
+from muster.domain.escalation.reactions import prefetch, react
 from muster.domain.events.feed import advance_cursor, read_feed
+from muster.engine.pending import events_after_cursor
 
 CURSOR = "escalation"
 BATCH = 500
@@ -20,6 +21,9 @@ MAX_BATCHES = 20  # per pass, so one pass stays bounded however far behind the l
 class EscalationReactions:
     name = "escalation_reactions"
 
+    def pending(self, uow: UnitOfWork, now: datetime) -> bool:
+        return events_after_cursor(uow, CURSOR)
+
     def run_due(self, uow: UnitOfWork, now: datetime) -> int:
         """Read the log to its end (within bounds); returns how many events started or
         changed an escalation, so events of no interest leave the engine idle."""
@@ -28,6 +32,7 @@ class EscalationReactions:
             events = read_feed(uow, CURSOR, limit=BATCH)
             if not events:
                 break
+            prefetch(uow, events)
             acted += sum(react(uow, event) for event in events)
             advance_cursor(uow, CURSOR, events[-1])
             if len(events) < BATCH:

@@ -13,6 +13,7 @@ from datetime import datetime
 from muster.db.uow import UnitOfWork
 from muster.domain.events.feed import advance_cursor, read_feed
 from muster.domain.notify.reactions import prefetch, react
+from muster.engine.pending import events_after_cursor
 
 CURSOR = "notifications"
 BATCH = 500
@@ -21,6 +22,9 @@ MAX_BATCHES = 20  # per pass, so one pass stays bounded however far behind the l
 
 class Notifications:
     name = "notifications"
+
+    def pending(self, uow: UnitOfWork, now: datetime) -> bool:
+        return events_after_cursor(uow, CURSOR)
 
     def run_due(self, uow: UnitOfWork, now: datetime) -> int:
         """Read the log to its end (within bounds); returns how many outbox rows were

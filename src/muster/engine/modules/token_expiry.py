@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from muster.db.claim import claim
 from muster.db.uow import UnitOfWork
@@ -15,21 +15,22 @@ from muster.domain.events.service import append_event
 ENGINE = Actor.system(Via.ENGINE, label="engine")
 
 
+def _due(now: datetime) -> Select[ApiToken]:
+    return select(ApiToken).where(
+        ApiToken.expires_at <= now,
+        ApiToken.expired_noted_at.is_(None),
+        ApiToken.revoked_at.is_(None),
+    )
+
+
 class TokenExpiry:
     name = "token_expiry"
 
+    def pending(self, uow: UnitOfWork, now: datetime) -> bool:
+        return uow.session.scalar(_due(now).limit(1)) is not None
+
     def run_due(self, uow: UnitOfWork, now: datetime) -> int:
-        due = claim(
-            uow,
-            select(ApiToken)
-            .where(
-                ApiToken.expires_at <= now,
-                ApiToken.expired_noted_at.is_(None),
-                ApiToken.revoked_at.is_(None),
-            )
-            .order_by(ApiToken.expires_at),
-            limit=200,
-        )
+        due = claim(uow, _due(now).order_by(ApiToken.expires_at), limit=200)
         for token in due:
             token.expired_noted_at = now
             append_event(
