@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -70,6 +71,7 @@ def pg_url() -> Iterator[str]:
         pytest.fail(f"PostgreSQL at {base.render_as_string()} is unreachable: {exc}")
     url = base.set(database=name).render_as_string(hide_password=False)
     migrate.upgrade(url)
+    _SEEDED.update(_seeded_rows(url))
     yield url
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -77,6 +79,22 @@ def pg_url() -> Iterator[str]:
 
 
 TABLES = [t.name for t in reversed(Base.metadata.sorted_tables)]
+# Rows the migrations seed (severity definitions, built-in types and roles), put back
+# after each test's truncation.
+_SEEDED: dict[str, list[dict[str, Any]]] = {}
+
+
+def _seeded_rows(url: str) -> dict[str, list[dict[str, Any]]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            found = {
+                table.name: [dict(r._mapping) for r in conn.execute(table.select())]
+                for table in Base.metadata.sorted_tables
+            }
+    finally:
+        engine.dispose()
+    return {name: rows for name, rows in found.items() if rows}
 
 
 @pytest.fixture(params=BACKENDS)
@@ -90,6 +108,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        for table in Base.metadata.sorted_tables:
+            if table.name in _SEEDED:
+                conn.execute(table.insert(), _SEEDED[table.name])
     engine.dispose()
     return url
 

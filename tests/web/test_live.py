@@ -4,14 +4,9 @@ over a real HTTP server (TestClient cannot stream server-sent events reliably)."
 from __future__ import annotations
 
 import asyncio
-import json
 import queue
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from alert_support import make_integration, make_service, send
 from helpers import Person
+from live_support import WAIT, Stream, signed_in
 from muster.config import Settings
 from muster.db.uow import Database
 from muster.errors import InvalidInput
@@ -28,70 +24,6 @@ from muster.web.context import AppContext
 from muster.web.live import LiveEvent, Subscription, parse_topics, topics_of
 from server_support import serving
 from ui_support import as_person
-
-WAIT = 2.0  # seconds within which an event must arrive
-
-
-@dataclass
-class Message:
-    event: str = "message"
-    id: str | None = None
-    data: str = ""
-    comments: list[str] = field(default_factory=list)
-
-    def json(self) -> Any:
-        return json.loads(self.data)
-
-
-class Stream:
-    """Reads one /live stream in a thread; ``next()`` waits for the next message."""
-
-    def __init__(self, client: httpx.Client, url: str, headers: dict[str, str] | None = None):
-        self.messages: queue.Queue[Message | None] = queue.Queue()
-        self.status: int | None = None
-        self._client = client
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._read, args=(url, headers or {}), daemon=True)
-        self._thread.start()
-        assert self._ready.wait(5), "the stream did not open"
-
-    def _read(self, url: str, headers: dict[str, str]) -> None:
-        try:
-            with self._client.stream("GET", url, headers=headers) as response:
-                self.status = response.status_code
-                self.content_type = response.headers.get("content-type", "")
-                self._ready.set()
-                message = Message()
-                for line in response.iter_lines():
-                    if line == "":
-                        self.messages.put(message)
-                        message = Message()
-                    elif line.startswith(":"):
-                        message.comments.append(line[1:].strip())
-                    else:
-                        name, _, value = line.partition(": ")
-                        if name == "data":
-                            message.data += value
-                        elif name in ("event", "id"):
-                            setattr(message, name, value)
-        except httpx.HTTPError:
-            pass
-        finally:
-            self._ready.set()
-            self.messages.put(None)
-
-    def next(self, timeout: float = WAIT) -> Message:
-        message = self.messages.get(timeout=timeout)
-        assert message is not None, "the stream ended"
-        return message
-
-    def next_event(self, timeout: float = WAIT) -> Message:
-        """The next message that is an event (not a comment or a retry hint)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            message = self.next(max(0.01, deadline - time.monotonic()))
-            if message.data:
-                return message
 
 
 @pytest.fixture
@@ -103,16 +35,6 @@ def app(settings: Settings, db: Database) -> FastAPI:
 def server(app: FastAPI) -> Iterator[str]:
     with serving(app) as url:
         yield url
-
-
-@contextmanager
-def _signed_in(url: str, person: Person) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=url, timeout=httpx.Timeout(10, read=30)) as client:
-        r = client.post(
-            "/login", data={"email": person.email, "password": person.password, "next": "/"}
-        )
-        assert r.status_code == 303, r.text
-        yield client
 
 
 def test_topics() -> None:
@@ -143,7 +65,7 @@ def test_live_needs_a_session_and_known_topics(
 def test_new_alert_arrives_within_two_seconds(
     server: str, app: FastAPI, people: dict[str, Person]
 ) -> None:
-    with _signed_in(server, people["viewer"]) as viewer, httpx.Client(base_url=server) as api:
+    with signed_in(server, people["viewer"]) as viewer, httpx.Client(base_url=server) as api:
         checkout = make_service(api, people["manager"], "checkout")
         other = make_service(api, people["manager"], "search")
         key = make_integration(api, people["manager"], checkout)["key"]
@@ -183,7 +105,7 @@ def test_new_alert_arrives_within_two_seconds(
 def test_last_event_id_replays_what_was_missed(
     server: str, app: FastAPI, people: dict[str, Person]
 ) -> None:
-    with _signed_in(server, people["viewer"]) as viewer, httpx.Client(base_url=server) as api:
+    with signed_in(server, people["viewer"]) as viewer, httpx.Client(base_url=server) as api:
         checkout = make_service(api, people["manager"], "checkout")
         key = make_integration(api, people["manager"], checkout)["key"]
         first = Stream(viewer, "/live?topics=alerts")
@@ -209,7 +131,7 @@ def test_last_event_id_replays_what_was_missed(
 def test_streams_end_cleanly(server: str, app: FastAPI, people: dict[str, Person]) -> None:
     hub = app.state.live
     hub.heartbeat = 0.2
-    with _signed_in(server, people["viewer"]) as viewer:
+    with signed_in(server, people["viewer"]) as viewer:
         stream = Stream(viewer, "/live?topics=alerts")
         stream.next()
         assert "heartbeat" in stream.next(timeout=2).comments  # keeps proxies from timing out
@@ -219,7 +141,7 @@ def test_streams_end_cleanly(server: str, app: FastAPI, people: dict[str, Person
     while hub.subscriber_count and time.monotonic() < deadline:
         time.sleep(0.05)
     assert hub.subscriber_count == 0
-    with _signed_in(server, people["viewer"]) as viewer:
+    with signed_in(server, people["viewer"]) as viewer:
         stream = Stream(viewer, "/live?topics=alerts")
         stream.next()
         hub.close_streams()  # as at shutdown

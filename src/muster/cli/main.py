@@ -6,7 +6,19 @@ import logging
 
 import click
 
-from muster.cli import alerts, audit, db, engine, escalation, oncall, serve, smtp, tokens, users
+from muster.cli import (
+    alerts,
+    audit,
+    db,
+    engine,
+    escalation,
+    incidents,
+    oncall,
+    serve,
+    smtp,
+    tokens,
+    users,
+)
 
 
 @click.group()
@@ -29,6 +41,7 @@ for group in (
     audit.audit,
     alerts.alert,
     escalation.escalation,
+    incidents.incident,
     oncall.oncall_group,
     oncall.schedule_group,
 ):

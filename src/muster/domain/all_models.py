@@ -6,6 +6,7 @@ from muster.domain.alerts import models as alerts_models
 from muster.domain.catalog import models as catalog_models
 from muster.domain.escalation import models as escalation_models
 from muster.domain.events import models as events_models
+from muster.domain.incidents import models as incidents_models
 from muster.domain.notify import models as notify_models
 from muster.domain.oncall import models as oncall_models
 
@@ -16,6 +17,7 @@ __all__ = [
     "catalog_models",
     "escalation_models",
     "events_models",
+    "incidents_models",
     "notify_models",
     "oncall_models",
 ]

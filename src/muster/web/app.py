@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from muster.domain.incidents.attachments import MAX_FILE_BYTES
 from muster.web.api import alert_config as alert_config_api
 from muster.web.api import alerts as alerts_api
 from muster.web.api import escalation as escalation_api
 from muster.web.api import events as events_api
+from muster.web.api import incident_comms as incident_comms_api
+from muster.web.api import incident_people as incident_people_api
+from muster.web.api import incident_settings as incident_settings_api
+from muster.web.api import incident_tasks as incident_tasks_api
+from muster.web.api import incident_timeline as incident_timeline_api
+from muster.web.api import incident_webhooks as incident_webhooks_api
+from muster.web.api import incidents as incidents_api
 from muster.web.api import integrations as integrations_api
 from muster.web.api import notify as notify_api
 from muster.web.api import oncall as oncall_api
@@ -35,6 +44,8 @@ from muster.web.ui import pages
 from muster.web.ui.render import STATIC, render_error
 
 API_PREFIX = "/api/v1"
+# Incident file attachments, through the API and the UI form.
+UPLOAD_PATHS = re.compile(r"/api/v1/incidents/[^/]+/files|/incidents/[^/]+/attachments/file")
 
 
 def create_app(ctx: AppContext) -> FastAPI:
@@ -75,6 +86,13 @@ def create_app(ctx: AppContext) -> FastAPI:
         schedule_changes_api.router,
         oncall_api.router,
         notify_api.router,
+        incident_webhooks_api.router,
+        incidents_api.router,
+        incident_people_api.router,
+        incident_comms_api.router,
+        incident_timeline_api.router,
+        incident_tasks_api.router,
+        incident_settings_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router)
@@ -88,6 +106,11 @@ def create_app(ctx: AppContext) -> FastAPI:
     for router in pages.ROUTERS:
         app.include_router(router)
     install_error_handlers(app, render_error)
-    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_request_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=ctx.settings.max_request_bytes,
+        upload_paths=UPLOAD_PATHS,
+        upload_bytes=MAX_FILE_BYTES + 64 * 1024,  # the file and its multipart framing
+    )
     app.add_middleware(MetricsAndHeaders)
     return app

@@ -12,7 +12,11 @@ through its own, permission-checked URL. Topics:
 * ``alerts``: every alert and alert group event (streams ``alerts:<service>``);
 * ``service:<id>``: a service's own events and its alerts' events;
 * ``alert:<id>``, ``alert_group:<id>`` (an alert group hears its alerts' events too);
-* ``routing``: routing rule changes.
+* ``routing``: routing rule changes;
+* ``incidents``: every incident event; ``incident:<id>``: one incident's timeline.
+
+Events of a restricted incident reach only streams whose caller may see it (admins,
+the security team, and the incident's participants when the stream opened).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import json
 import logging
 import re
 import signal
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +38,9 @@ from starlette.concurrency import run_in_threadpool
 
 from muster.clock import isoformat
 from muster.db.uow import Database, UnitOfWork
+from muster.domain.events.actor import Actor
 from muster.domain.events.models import Event
+from muster.domain.incidents.visibility import participating_incident_ids, sees_all_restricted
 from muster.errors import FieldError, InvalidInput, NotAuthenticated, Unavailable
 from muster.web.auth import identify
 from muster.web.context import AppContext, app_context
@@ -42,8 +48,8 @@ from muster.web.context import AppContext, app_context
 log = logging.getLogger(__name__)
 
 # "kind:<id>" topics a page may ask for, and topics without an id.
-TOPIC_KINDS = frozenset({"service", "alert", "alert_group", "routing_rule"})
-PLAIN_TOPICS = frozenset({"alerts", "routing"})
+TOPIC_KINDS = frozenset({"service", "alert", "alert_group", "routing_rule", "incident"})
+PLAIN_TOPICS = frozenset({"alerts", "routing", "incidents"})
 MAX_TOPICS = 20
 _TOPIC_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
@@ -53,10 +59,25 @@ LIVE_EVENT_TYPES = (
     "live.reset",
     "alert_group.opened", "alert_group.triggered", "alert_group.acknowledged", "alert_group.resolved",
     "alert.triggered", "alert.acknowledged", "alert.resolved",
+    "alerts.repeated",
     "integration.created", "integration.updated", "integration.key_regenerated", "integration.revoked",
     "maintenance.scheduled", "maintenance.cancelled",
     "service.change", "service.updated", "service.archived", "service.alert_settings_changed",
     "routing_rule.created", "routing_rule.updated", "routing_rule.deleted",
+    "escalation.started", "escalation.level_reached", "escalation.skipped_level", "escalation.held",
+    "escalation.fallback_to_managers", "escalation.exhausted", "escalation.stopped",
+    "escalation.restarted", "escalation.escalated", "escalation.reassigned", "escalation.snoozed",
+    "escalation.ack_timeout", "notification.failed",
+    "incident.declared", "incident.updated", "incident.status_changed", "incident.reopened",
+    "incident.timestamp_corrected", "incident.participant_joined", "incident.participant_added",
+    "incident.participant_left", "incident.role_assigned", "incident.role_handed_off",
+    "incident.role_relinquished", "incident.alert_group_linked", "incident.alert_group_unlinked",
+    "incident.note_added", "incident.note_corrected", "incident.key_event_marked",
+    "incident.key_event_unmarked", "incident.attachment_added", "incident.task_created",
+    "incident.task_updated", "incident.task_reminded", "incident.update_posted",
+    "incident.update_due", "incident.commander_needed", "incident.merged",
+    "incident.absorbed", "incident.split", "incident.subscribed", "incident.unsubscribed",
+    "notification.sent",
 )  # fmt: skip
 
 
@@ -69,6 +90,7 @@ class LiveEvent:
     subject_id: str
     occurred_at: str
     topics: frozenset[str]
+    restricted_incident: str | None = None  # the id, when about a restricted incident
 
     def encode(self) -> str:
         """The event as one server-sent event; its ``id`` is the log position."""
@@ -93,12 +115,20 @@ def topics_of(
         ("group_id", "alert_group"),
         ("alert_id", "alert"),
         ("service_id", "service"),
+        ("incident_id", "incident"),
     ):
         value = data.get(key)
         if isinstance(value, str):
             topics.add(f"{kind}:{value}")
+    # Events about many alerts at once (alerts.repeated) name them in lists.
+    for key, kind in (("group_ids", "alert_group"), ("alert_ids", "alert")):
+        values = data.get(key)
+        if isinstance(values, list):
+            topics.update(f"{kind}:{value}" for value in values if isinstance(value, str))
     if subject_type == "routing_rule":
         topics.add("routing")
+    if subject_type == "incident":
+        topics.add("incidents")
     return frozenset(topics)
 
 
@@ -143,9 +173,17 @@ def read_events(uow: UnitOfWork, after: int, upto: int | None, limit: int) -> li
             subject_id=r.subject_id,
             occurred_at=isoformat(r.occurred_at),
             topics=topics_of(r.stream, r.subject_type, r.subject_id, r.data or {}),
+            restricted_incident=_restricted_incident(r.data or {}),
         )
         for r in rows
     ]
+
+
+def _restricted_incident(data: Mapping[str, Any]) -> str | None:
+    incident_id = data.get("incident_id")
+    if data.get("restricted") is True and isinstance(incident_id, str):
+        return incident_id
+    return None
 
 
 def last_position(uow: UnitOfWork) -> int:
@@ -156,19 +194,32 @@ def last_position(uow: UnitOfWork) -> int:
 class Subscription:
     """One listening stream: its topics, and the events for it not yet sent."""
 
-    def __init__(self, topics: frozenset[str], after: int, size: int) -> None:
+    def __init__(
+        self,
+        topics: frozenset[str],
+        after: int,
+        size: int,
+        may_see: Callable[[str], bool] | None = None,
+    ) -> None:
         self.topics = topics
+        self.may_see = may_see  # which restricted incidents it may hear of (None: all)
         self.after = after  # the hub's position when it subscribed: later events queue here
         self.queue: asyncio.Queue[LiveEvent | None] = asyncio.Queue(maxsize=size)
         self.missed = False
 
     def offer(self, event: LiveEvent) -> None:
-        if event.position <= self.after or not (event.topics & self.topics):
+        if event.position <= self.after or not self.wants(event):
             return
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
             self.missed = True  # a slow reader: it is told to reload instead
+
+    def wants(self, event: LiveEvent) -> bool:
+        if not event.topics & self.topics:
+            return False
+        hidden = event.restricted_incident
+        return hidden is None or self.may_see is None or self.may_see(hidden)
 
     def end(self) -> None:
         with contextlib.suppress(asyncio.QueueFull):
@@ -243,13 +294,15 @@ class LiveHub:
             sub.end()
         self._subscribers.clear()
 
-    async def subscribe(self, topics: frozenset[str]) -> Subscription:
+    async def subscribe(
+        self, topics: frozenset[str], may_see: Callable[[str], bool] | None = None
+    ) -> Subscription:
         if not self.running or self._lock is None or self._wake is None:
             raise RuntimeError("the live hub is not running")
         async with self._lock:
             if self._last is None:
                 self._last = await asyncio.to_thread(self._read_last)
-            sub = Subscription(topics, self._last, self.queue_size)
+            sub = Subscription(topics, self._last, self.queue_size, may_see)
             self._subscribers.add(sub)
             self._wake.set()
         return sub
@@ -263,7 +316,7 @@ class LiveHub:
         if after >= sub.after:
             return [], False
         rows = await asyncio.to_thread(self._read, after, sub.after)
-        return [e for e in rows if e.topics & sub.topics], len(rows) >= self.batch
+        return [e for e in rows if sub.wants(e)], len(rows) >= self.batch
 
     def _read_last(self) -> int:
         with self.db.unit_of_work(readonly=True) as uow:
@@ -320,9 +373,14 @@ def hub_of(request: Request) -> LiveHub:
     return hub
 
 
-async def _stream(hub: LiveHub, topics: frozenset[str], since: int | None) -> AsyncIterator[str]:
+async def _stream(
+    hub: LiveHub,
+    topics: frozenset[str],
+    since: int | None,
+    may_see: Callable[[str], bool] | None = None,
+) -> AsyncIterator[str]:
     """Subscribe, send what the client missed since ``since``, then each new event."""
-    sub = await hub.subscribe(topics)
+    sub = await hub.subscribe(topics, may_see)
     try:
         yield "retry: 2000\n: hello\n\n"  # sends the headers at once; reconnect after 2 s
         backlog, reset = await hub.replay(sub, since) if since is not None else ([], False)
@@ -373,10 +431,21 @@ async def live(
     if not hub.running or hub.closed:
         raise Unavailable("live updates are not running in this process")
     since = _last_event_id(request.headers.get("last-event-id"), after)
+    may_see = await run_in_threadpool(_restricted_filter, ctx.db, caller.actor)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(
-        _stream(hub, wanted, since), media_type="text/event-stream", headers=headers
+        _stream(hub, wanted, since, may_see), media_type="text/event-stream", headers=headers
     )
+
+
+def _restricted_filter(db: Database, actor: Actor) -> Callable[[str], bool] | None:
+    """Which restricted incidents ``actor`` may hear of: None for all of them, else the
+    ones they take part in now (a page that joins one reloads, and listens again)."""
+    with db.unit_of_work(readonly=True) as uow:
+        if sees_all_restricted(uow, actor):
+            return None
+        allowed = frozenset(participating_incident_ids(uow, actor.id))
+    return allowed.__contains__
 
 
 def _last_event_id(header: str | None, after: int | None) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -23,17 +24,28 @@ SECURITY_HEADERS = [
 
 
 class BodyLimit:
-    """Refuse bodies over ``max_bytes`` with 413, whether declared or streamed."""
+    """Refuse bodies over ``max_bytes`` with 413, whether declared or streamed; file
+    uploads (paths matching ``upload_paths``) may carry up to ``upload_bytes``."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        upload_paths: re.Pattern[str] | None = None,
+        upload_bytes: int = 0,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_paths = upload_paths
+        self.upload_bytes = upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         limit = self.max_bytes
+        if self.upload_paths is not None and self.upload_paths.fullmatch(scope["path"]):
+            limit = max(limit, self.upload_bytes)
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 await _too_large(send, limit)

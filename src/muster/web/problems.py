@@ -50,6 +50,15 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _error_field(error: Any) -> str:
+    """The field an error is about; a bad or missing tag of a tagged union names the tag."""
+    loc = tuple(error.get("loc", ()))
+    if error.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+        tag = str(error.get("ctx", {}).get("discriminator", "")).strip("'")
+        loc = (*loc, tag) if tag else loc
+    return _field_path(loc)
+
+
 def validation_problem(exc: RequestValidationError) -> Problem:
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
@@ -64,10 +73,7 @@ def validation_problem(exc: RequestValidationError) -> Problem:
             f"the request body is not valid JSON: {reason}",
             [FieldError("body", "not valid JSON")],
         )
-    fields = [
-        FieldError(_field_path(tuple(e.get("loc", ()))), str(e.get("msg", "invalid")))
-        for e in errors
-    ]
+    fields = [FieldError(_error_field(e), str(e.get("msg", "invalid"))) for e in errors]
     names = ", ".join(f.field for f in fields)
     return Problem(422, "Invalid input", f"invalid fields: {names}", fields)
 

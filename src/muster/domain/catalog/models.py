@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from muster.db.base import Base, id_column
@@ -32,5 +32,8 @@ class Service(Base):
         ForeignKey("escalation_policies.id"), index=True
     )
     urgency_rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The public status page: a public service is a component there, under its public name.
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_name: Mapped[str] = mapped_column(String(120), default="")
 
     team: Mapped[Team] = relationship()

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from muster.db.uow import UnitOfWork
 from muster.domain.alerts.models import AlertGroup
 from muster.domain.catalog.models import Service
+from muster.domain.notify.incident_webhooks import PURPOSE as INCIDENT_WEBHOOK
+from muster.domain.notify.incident_webhooks import message as incident_webhook_message
 from muster.domain.notify.jobs import Options, Outgoing
 from muster.domain.notify.messages import (
     REPLY_HINT,
@@ -28,6 +30,8 @@ MAX_LINKED_GROUPS = 20  # a bundle of more groups links to each, without one-cli
 
 def compose(uow: UnitOfWork, opts: Options, rows: list[OutboxMessage], now: datetime) -> Outgoing:
     carrier = rows[0]
+    if carrier.purpose == INCIDENT_WEBHOOK:
+        return incident_webhook_message(uow, opts, carrier)
     secret = None
     if carrier.contact_method_id:
         method = uow.session.get(ContactMethod, carrier.contact_method_id)
@@ -86,5 +90,7 @@ def _notice(opts: Options, row: OutboxMessage) -> Rendered:
     text = str(payload.get("text", ""))
     if row.group_id:
         text += f" {opts.base_url}/alert-groups/{row.group_id}"
+    elif isinstance(payload.get("path"), str) and str(payload["path"]).startswith("/"):
+        text += f" {opts.base_url}{payload['path']}"  # e.g. /incidents/<id>
     extra = {"code": payload["code"]} if "code" in payload else None
     return render_notice(subject, text, row.purpose, extra)

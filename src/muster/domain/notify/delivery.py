@@ -35,6 +35,8 @@ from muster.db.uow import UnitOfWork
 from muster.domain.alerts.models import AlertGroup
 from muster.domain.notify.compose import compose
 from muster.domain.notify.health import note_outcome
+from muster.domain.notify.incident_webhooks import PURPOSE as INCIDENT_WEBHOOK
+from muster.domain.notify.incident_webhooks import unsendable as incident_webhook_unsendable
 from muster.domain.notify.jobs import Job, Options, Outcome
 from muster.domain.notify.models import ContactMethod, OutboxMessage
 from muster.domain.notify.outbox import fall_through, timeline
@@ -75,14 +77,17 @@ def claim_due(uow: UnitOfWork, opts: Options, now: datetime, *, limit: int = 200
             batches[("one", row.id)].append(row)
     jobs = []
     for rows in batches.values():
-        rows = rows[:MAX_BUNDLE]
         held_until = _throttled_until(uow, opts, rows[0], now)
         if held_until is not None:
-            for row in rows:
+            for row in rows[:MAX_BUNDLE]:
                 row.status, row.next_attempt_at, row.updated_at = "queued", held_until, now
                 row.claimed_until = row.claim_id = None
             continue
-        jobs.append(_start(uow, opts, rows, now))
+        # Bundles of MAX_BUNDLE; a throttled method gets one a pass (the rest stay queued).
+        bundles = [rows[i : i + MAX_BUNDLE] for i in range(0, len(rows), MAX_BUNDLE)]
+        if limits_for(opts.throttle, rows[0].method_type) and rows[0].purpose == "page":
+            bundles = bundles[:1]
+        jobs += [_start(uow, opts, bundle, now) for bundle in bundles]
     return jobs
 
 
@@ -110,6 +115,8 @@ def _cancelled(uow: UnitOfWork, row: OutboxMessage, now: datetime) -> bool:
             why = "not sent: the contact method was removed"
         elif row.purpose == "verify" and method.verified_at is not None:
             why = "not sent: already verified"
+    if why is None and row.purpose == INCIDENT_WEBHOOK:
+        why = incident_webhook_unsendable(uow, row)
     if why is None:
         return False
     row.status, row.last_error, row.updated_at = "cancelled", why, now

@@ -28,6 +28,8 @@ from muster.ids import new_id
 ENGINE = Actor.system(Via.ENGINE, label="engine")
 _PENDING = "outbox.pending"
 MAX_ATTEMPTS = {"page": 4, "verify": 3, "test": 3, "announce": 4, "health": 4}
+MAX_ATTEMPTS["webhook"] = 8  # incident webhook deliveries (notify/incident_webhooks.py)
+MAX_ATTEMPTS["incident"] = 4  # incident pages and notices (notify/incident_notices.py)
 
 
 def idempotency_key(*parts: object) -> str:

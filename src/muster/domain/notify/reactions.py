@@ -21,6 +21,8 @@ from muster.domain.alerts.models import AlertGroup
 from muster.domain.events.models import Event
 from muster.domain.events.service import append_event
 from muster.domain.notify.announce import announce_group
+from muster.domain.notify.incident_notices import react_to_incident
+from muster.domain.notify.incident_updates import UPDATE_POSTED, deliver_update
 from muster.domain.notify.models import ContactMethod
 from muster.domain.notify.outbox import ENGINE, cancel_group_pages, insert_rows, page_rows
 from muster.domain.notify.plan import Step, steps_for
@@ -55,6 +57,9 @@ def react(uow: UnitOfWork, event: Event) -> int:
         )
     if event.type in ANNOUNCED:
         count += announce_group(uow, event)
+    if event.type == UPDATE_POSTED:
+        count += deliver_update(uow, event)
+    count += react_to_incident(uow, event)
     return count
 
 
@@ -103,7 +108,8 @@ def _plan(uow: UnitOfWork, user: User, urgency: str) -> tuple[list[Step], dict[s
 
 
 def _unreachable(uow: UnitOfWork, group_id: str, user_id: str, why: str) -> None:
+    # On the person's chain, as delivery's events are: a storm locks one head, not one a group.
     append_event(uow, ENGINE, "notification.failed", subject_type="alert_group",
-                 subject_id=group_id,
+                 subject_id=group_id, stream=f"notifications:{user_id}",
                  data={"user_id": user_id, "error": f"nobody could be notified: {why}",
                        "permanent": True, "warning": why})  # fmt: skip

@@ -11,6 +11,10 @@ from muster.engine.modules.delivery import Delivery
 from muster.engine.modules.escalation_reactions import EscalationReactions
 from muster.engine.modules.escalation_timers import EscalationTimers
 from muster.engine.modules.heartbeats import Heartbeats
+from muster.engine.modules.incident_commander import IncidentCommander
+from muster.engine.modules.incident_tasks import IncidentTasks
+from muster.engine.modules.incident_updates import IncidentUpdates
+from muster.engine.modules.incident_webhooks import IncidentWebhooks
 from muster.engine.modules.notifications import Notifications
 from muster.engine.modules.schedule_gaps import ScheduleGaps
 from muster.engine.modules.token_expiry import TokenExpiry
@@ -29,7 +33,11 @@ def default_modules(
         Heartbeats(),
         EscalationReactions(),
         EscalationTimers(),
+        IncidentCommander(),
+        IncidentTasks(),
+        IncidentUpdates(),
         Notifications(),
+        IncidentWebhooks(),
         Delivery(settings, channels),
         ScheduleGaps(),
     ]

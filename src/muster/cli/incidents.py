@@ -1,0 +1,199 @@
+"""``muster incident``: declare, list, show, update (fields and status) and add notes.
+
+Commands act as the CLI (an administrator) unless ``--as EMAIL`` names a person, whose
+role and visibility then apply exactly as through the API.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from muster.cli.common import CLI_ACTOR, database, emit, handles_errors
+from muster.db.uow import UnitOfWork
+from muster.domain.accounts import service as accounts
+from muster.domain.catalog.service import find_service
+from muster.domain.events.actor import Actor, Role, Via
+from muster.domain.incidents import service as incidents
+from muster.domain.incidents import transitions
+from muster.domain.incidents.lifecycle import OPEN_STATUSES, STATUS_LABELS
+from muster.domain.incidents.notes import do_add_note
+from muster.domain.incidents.schemas import IncidentCreate, IncidentOut, IncidentUpdate
+from muster.domain.incidents.views import incident_out, incidents_out
+from muster.domain.inputs import parse_input
+from muster.errors import NotFound
+
+AS_OPTION = click.option(
+    "--as", "as_email", default=None, help="Act as this person (their role applies)."
+)
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+@click.group("incident")
+def incident() -> None:
+    """Incidents: declare, list, show, update, note."""
+
+
+def _actor(uow: UnitOfWork, as_email: str | None) -> Actor:
+    if as_email is None:
+        return CLI_ACTOR
+    user = accounts.find_user_by_email(uow, as_email)
+    if user is None or user.archived_at is not None:
+        raise NotFound(f"no active person has the email {as_email}")
+    return Actor(kind="user", id=user.id, label=user.email, role=Role.parse(user.role), via=Via.CLI)
+
+
+def _line(out: IncidentOut) -> str:
+    flags = " [restricted]" if out.restricted else ""
+    return (
+        f"{out.reference}  {out.severity_name}  {STATUS_LABELS[out.status]:<13} {out.title}{flags}"
+    )
+
+
+def _print(out: IncidentOut) -> None:
+    click.echo(f"{out.reference}: {out.title}")
+    click.echo(f"  status     {STATUS_LABELS[out.status]}")
+    click.echo(f"  severity   {out.severity_name}    type {out.type}")
+    click.echo(f"  declared   {out.declared_at.isoformat()} by {out.declared_by}")
+    click.echo(f"  detected   {out.detected_at.isoformat()}")
+    if out.services:
+        click.echo("  services   " + ", ".join(s.name for s in out.services))
+    for role in out.roles:
+        click.echo(f"  {role.role_name}: {role.user_name}")
+    if out.needs_commander:
+        click.echo("  ! no Incident Commander: this severity needs one")
+    if out.restricted:
+        click.echo("  restricted (need-to-know)")
+
+
+@incident.command("declare")
+@click.argument("title")
+@click.option("--severity", type=click.IntRange(1, 5), default=3, show_default=True)
+@click.option("--type", "type_", default="operational", show_default=True)
+@click.option("--service", "services", multiple=True, help="A service's name or id (repeat).")
+@click.option("--summary", default="")
+@click.option("--customer-facing", is_flag=True)
+@click.option("--restricted/--not-restricted", default=None, help="Default: the type's.")
+@click.option("--tag", "tags", multiple=True)
+@click.option("--detected-at", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z"]), default=None)
+@AS_OPTION
+@JSON_OPTION
+@handles_errors
+def declare(
+    title: str, severity: int, type_: str, services: tuple[str, ...], summary: str,
+    customer_facing: bool, restricted: bool | None, tags: tuple[str, ...],
+    detected_at: datetime | None, as_email: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    """Declare an incident."""
+    with database() as db, db.unit_of_work() as uow:
+        actor = _actor(uow, as_email)
+        service_ids = [find_service(uow, s).id for s in services]
+        data = parse_input(
+            IncidentCreate,
+            {
+                "title": title, "severity": severity, "type": type_, "service_ids": service_ids,
+                "summary": summary, "customer_facing": customer_facing,
+                "restricted": restricted, "tags": list(tags), "detected_at": detected_at,
+            },
+        )  # fmt: skip
+        made = incidents.do_declare_incident(uow, actor, data)
+        uow.commit()
+        out = incident_out(uow, made)
+    emit(out, as_json, lambda: click.echo(f"declared {_line(out)}"))
+
+
+@incident.command("list")
+@click.option("--status", "statuses", multiple=True)
+@click.option("--severity", "severities", type=click.IntRange(1, 5), multiple=True)
+@click.option("--open", "open_only", is_flag=True, help="Only incidents still being worked.")
+@click.option("--search", default=None)
+@click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
+@AS_OPTION
+@JSON_OPTION
+@handles_errors
+def list_(
+    statuses: tuple[str, ...], severities: tuple[int, ...], open_only: bool, search: str | None,
+    limit: int, as_email: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    """List incidents, newest first."""
+    wanted = list(statuses) or (list(OPEN_STATUSES) if open_only else [])
+    f = incidents.IncidentFilter(status=wanted, severity=severities, text=search)
+    with database() as db, db.unit_of_work(readonly=True) as uow:
+        page = incidents.list_incidents(uow, _actor(uow, as_email), f, limit=limit)
+        rows = incidents_out(uow, page.items)
+
+    def text() -> None:
+        for out in rows:
+            click.echo(_line(out))
+        if not rows:
+            click.echo("no incidents")
+
+    emit(rows, as_json, text)
+
+
+@incident.command("show")
+@click.argument("ref")
+@AS_OPTION
+@JSON_OPTION
+@handles_errors
+def show(ref: str, as_email: str | None, as_json: bool) -> None:
+    """Show an incident (REF: INC-12, 12 or its id)."""
+    with database() as db, db.unit_of_work(readonly=True) as uow:
+        out = incident_out(uow, incidents.find_incident(uow, _actor(uow, as_email), ref))
+    emit(out, as_json, lambda: _print(out))
+
+
+@incident.command("update")
+@click.argument("ref")
+@click.option("--status", default=None, help="Move to this status (investigating reopens).")
+@click.option("--title", default=None)
+@click.option("--severity", type=click.IntRange(1, 5), default=None)
+@click.option("--summary", default=None)
+@click.option("--impact", default=None)
+@click.option("--note", default="", help="Why (recorded with a status change).")
+@AS_OPTION
+@JSON_OPTION
+@handles_errors
+def update(
+    ref: str, status: str | None, title: str | None, severity: int | None, summary: str | None,
+    impact: str | None, note: str, as_email: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    """Change an incident's fields and/or status."""
+    fields = {
+        k: v
+        for k, v in {
+            "title": title,
+            "severity": severity,
+            "summary": summary,
+            "impact": impact,
+        }.items()
+        if v is not None
+    }
+    if not fields and status is None:
+        raise click.UsageError("nothing to change: give --status or a field")
+    with database() as db, db.unit_of_work() as uow:
+        actor = _actor(uow, as_email)
+        found = incidents.find_incident(uow, actor, ref)
+        if fields:
+            incidents.do_update_incident(uow, actor, found.id, parse_input(IncidentUpdate, fields))
+        if status is not None:
+            transitions.do_transition(uow, actor, found.id, status, note=note)
+        uow.commit()
+        out = incident_out(uow, found)
+    emit(out, as_json, lambda: click.echo(f"updated {_line(out)}"))
+
+
+@incident.command("note")
+@click.argument("ref")
+@click.argument("body")
+@AS_OPTION
+@handles_errors
+def note(ref: str, body: str, as_email: str | None) -> None:
+    """Add a note (Markdown) to an incident's timeline."""
+    with database() as db, db.unit_of_work() as uow:
+        actor = _actor(uow, as_email)
+        found = incidents.find_incident(uow, actor, ref)
+        do_add_note(uow, actor, found.id, body)
+        uow.commit()
+        click.echo(f"noted on INC-{found.number}")

@@ -1,0 +1,105 @@
+"""What the incident pages share: the choices of their selects, role holders of a page of
+incidents in one query, reading a local date-time field in the viewer's zone, and the
+incident of an alert group (for the group page's "Incident" card)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
+
+from muster.db.uow import UnitOfWork
+from muster.domain.accounts.models import User
+from muster.domain.alerts.models import AlertGroup
+from muster.domain.incidents.links import incident_of_group
+from muster.domain.incidents.models import Incident, IncidentRoleType, RoleAssignment
+from muster.domain.incidents.visibility import can_see
+from muster.domain.oncall.models import Schedule
+from muster.errors import FieldError, InvalidInput
+from muster.web.auth import Caller
+
+# Alert severity → the incident severity a "Declare incident" from that group suggests.
+SEVERITY_FROM_ALERT = {"critical": "2", "error": "3", "warning": "4", "info": "5"}
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def people_choices(uow: UnitOfWork) -> list[tuple[str, str]]:
+    """(id, "Name (email)") of every active person, by name."""
+    rows = uow.session.execute(
+        select(User.id, User.name, User.email)
+        .where(User.archived_at.is_(None))
+        .order_by(func.lower(User.name), User.id)
+    ).all()
+    return [(r.id, f"{r.name} ({r.email})") for r in rows]
+
+
+def schedule_choices(uow: UnitOfWork) -> list[tuple[str, str]]:
+    rows = uow.session.execute(
+        select(Schedule.id, Schedule.name).order_by(func.lower(Schedule.name))
+    ).all()
+    return [(r.id, r.name) for r in rows]
+
+
+def role_holders(uow: UnitOfWork, incident_ids: Sequence[str]) -> dict[str, list[RoleAssignment]]:
+    """The current role holders of each incident, in role order (one query for all)."""
+    if not incident_ids:
+        return {}
+    rows = uow.session.scalars(
+        select(RoleAssignment)
+        .join(IncidentRoleType, IncidentRoleType.id == RoleAssignment.role_type_id)
+        .where(
+            RoleAssignment.incident_id.in_(list(incident_ids)), RoleAssignment.ended_at.is_(None)
+        )
+        .order_by(IncidentRoleType.position, RoleAssignment.started_at)
+    ).all()
+    out: dict[str, list[RoleAssignment]] = defaultdict(list)
+    for row in rows:
+        out[row.incident_id].append(row)
+    return out
+
+
+def local_input(value: datetime | None, caller: Caller) -> str:
+    """A datetime as a ``datetime-local`` field's value in the viewer's zone."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(caller.user.time_zone)).strftime(LOCAL_FORMAT)
+
+
+def parse_local(text: str, caller: Caller, *, field: str) -> datetime | None:
+    """A ``datetime-local`` value (the viewer's zone) as an aware datetime; blank → None."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            "bad time", errors=[FieldError(field, "not a date and time (YYYY-MM-DDTHH:MM)")]
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(caller.user.time_zone))
+    return parsed
+
+
+def split_list(text: str) -> list[str]:
+    """Comma- or newline-separated words of a text field, blanks dropped."""
+    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+
+
+def group_incident(group: AlertGroup, caller: Caller | None) -> Incident | None:
+    """For the alert group page's template: the incident the group is linked to, if the
+    viewer may see it (read in the page's own unit of work)."""
+    session = object_session(group)
+    uow = next(
+        (v for v in (session.info.values() if session else ()) if isinstance(v, UnitOfWork)), None
+    )
+    if uow is None or caller is None:
+        return None
+    incident = incident_of_group(uow, group.id)
+    if incident is None or not can_see(uow, caller.actor, incident):
+        return None
+    return incident
