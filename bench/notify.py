@@ -10,7 +10,7 @@ person arrive bundled in one message a minute, by design.
 
 Prints p50/p99 at 50 and 200 new alerts/s, each with the machine's 1-minute load average
 at its end (other work on the machine shows up as latency). Usage:
-python bench/notify.py [--seconds N]
+python bench/notify.py [--seconds N] [--rates R ...]
 """
 
 from __future__ import annotations
@@ -144,6 +144,7 @@ def measure(
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rates", type=int, nargs="+", default=list(RATES))
     args = parser.parse_args()
     receiver = Receiver()
     os.environ.update({
@@ -154,7 +155,7 @@ def main() -> int:
     try:
         with muster_server() as server:
             key = setup(server, f"http://127.0.0.1:{receiver.port}/hook")
-            for rate in RATES:
+            for rate in args.rates:
                 results.append(measure(server, receiver, key, rate, args.seconds))
     finally:
         receiver.close()

@@ -76,6 +76,9 @@ class NotifySettings:
     smtp_password: str | None = None
     smtp_tls: str = "starttls"  # starttls | tls | none
     smtp_from: str = "muster@localhost"
+    # PEM file of the CA(s) to trust for the relay's certificate instead of the system's
+    # (a private CA); verification itself is never turned off.
+    smtp_ca_file: str | None = None
     sms_base_url: str = "https://api.twilio.com"
     sms_account: str | None = None
     sms_token: str | None = None
@@ -99,6 +102,7 @@ def _notify_settings(env: Mapping[str, str]) -> NotifySettings:
         smtp_password=env.get("MUSTER_SMTP_RELAY_PASSWORD") or None,
         smtp_tls=env.get("MUSTER_SMTP_RELAY_TLS", d.smtp_tls).lower(),
         smtp_from=env.get("MUSTER_SMTP_RELAY_FROM", d.smtp_from),
+        smtp_ca_file=env.get("MUSTER_SMTP_RELAY_CA_FILE") or None,
         sms_base_url=env.get("MUSTER_SMS_BASE_URL", d.sms_base_url).rstrip("/"),
         sms_account=env.get("MUSTER_SMS_ACCOUNT") or None,
         sms_token=env.get("MUSTER_SMS_TOKEN") or None,

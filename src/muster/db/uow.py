@@ -17,7 +17,6 @@ Leaving the block without ``commit()`` rolls everything back.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -26,6 +25,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
 from muster.clock import Clock
+from muster.db.writer_queue import writer_queue
 
 if TYPE_CHECKING:
     from muster.domain.events.service import AppendedEvent
@@ -49,9 +49,8 @@ class Database:
             bind=engine.execution_options(muster_readonly=True), expire_on_commit=False
         )
         # SQLite: writers of this process queue here, first come first served, instead of
-        # polling for SQLite's lock (its busy handler sleeps up to 100 ms between tries,
-        # so a thread committing back to back can starve the others for seconds).
-        self._writer = threading.RLock() if engine.dialect.name == "sqlite" else None
+        # polling for SQLite's lock (see muster.db.writer_queue); one queue per engine.
+        self._writer = writer_queue(engine) if engine.dialect.name == "sqlite" else None
 
     @property
     def dialect(self) -> str:

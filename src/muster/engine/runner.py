@@ -5,7 +5,8 @@ A module may also say, from a read-only look, whether it has anything to do: an 
 module with nothing pending, so an idle module never takes the database's write lock
 (on SQLite, every writing unit of work waits its turn for it, behind intake's commits).
 A pass that acted on something is followed at once by the next; an idle pass waits
-``interval`` seconds.
+``interval`` seconds. In :meth:`Runner.run_forever` (not in ``run_once``), modules that
+can move slow work to threads of their own (:class:`Background`: delivery's sends) do.
 """
 
 from __future__ import annotations
@@ -32,6 +33,18 @@ class Checked(Protocol):
     def pending(self, uow: UnitOfWork, now: datetime) -> bool:
         """Whether ``run_due`` may have anything to do at ``now``; runs in a read-only
         unit of work. False only when it certainly has nothing."""
+        ...
+
+
+@runtime_checkable
+class Background(Protocol):
+    """A module that, in a long-running engine, moves slow work (network sends) to threads
+    of its own instead of finishing it within the pass."""
+
+    def start_background(self) -> None: ...
+
+    def stop_background(self, timeout: float = 10.0) -> None:
+        """Wait up to ``timeout`` seconds for the work under way; drop what has not begun."""
         ...
 
 
@@ -100,11 +113,20 @@ class Runner:
         return merged
 
     def run_forever(self, interval: float) -> None:
+        """Pass after pass until :meth:`stop`; modules doing slow work in the background
+        (see :class:`Background`) do so only here, and are waited for at the end."""
         log.info("engine started with modules: %s", ", ".join(m.name for m in self.modules))
-        while not self._stop.is_set():
-            result = self.run_once()
-            if result.total == 0:
-                self._stop.wait(interval)
+        background = [m for m in self.modules if isinstance(m, Background)]
+        for module in background:
+            module.start_background()
+        try:
+            while not self._stop.is_set():
+                result = self.run_once()
+                if result.total == 0:
+                    self._stop.wait(interval)
+        finally:
+            for module in background:
+                module.stop_background()
 
     def stop(self) -> None:
         self._stop.set()

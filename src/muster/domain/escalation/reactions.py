@@ -31,6 +31,8 @@ from muster.domain.events.service import append_event
 
 OPENED = "alert_group.opened"
 FOLLOWED = frozenset({"alert_group.acknowledged", "alert_group.resolved", "alert_group.triggered"})
+# Every type _group_of may return a group for (the feed loads only these).
+TYPES = frozenset({OPENED, *FOLLOWED, "alert.triggered"})
 _ESCALATIONS = "escalation.by_group"  # memo: group id -> its escalation (None: has none)
 _HELD = "escalation.prefetched"  # memo: rows held so the session's identity map keeps them
 

@@ -7,9 +7,10 @@ find a committed event below P.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from muster.db.uow import UnitOfWork
 from muster.db.upsert import insert_ignore
@@ -30,10 +31,56 @@ def read_feed(uow: UnitOfWork, cursor_name: str, *, limit: int = 500) -> Sequenc
     return uow.session.scalars(query.limit(limit)).all()
 
 
+@dataclass(frozen=True)
+class FeedBatch:
+    """Events of the types asked for, and how far the log was read to find them."""
+
+    events: Sequence[Event]
+    # Every event up to this position was returned or is of no interest (None: nothing new).
+    through: int | None
+    full: bool  # the batch reached its limit: more may follow
+
+
+def read_feed_of(
+    uow: UnitOfWork, cursor_name: str, types: Collection[str], *, limit: int = 500
+) -> FeedBatch:
+    """Like :func:`read_feed`, but only events whose type is in ``types``: the others are
+    filtered out by the database, not loaded. Move the cursor with :func:`advance_cursor_to`
+    to ``through``, so it steps past the skipped events too.
+
+    The end of the log is read first and the events are looked for up to it, so moving
+    to ``through`` never skips an event of interest committed meanwhile (on PostgreSQL
+    each statement sees what had committed when it began).
+    """
+    cursor = _lock_cursor(uow, cursor_name)
+    if cursor is None:
+        return FeedBatch((), None, full=False)
+    after = cursor.position
+    end = uow.session.scalar(select(func.max(Event.position)))
+    if end is None or end <= after:
+        return FeedBatch((), None, full=False)
+    query = (
+        select(Event)
+        .where(Event.position > after, Event.position <= end, Event.type.in_(list(types)))
+        .order_by(Event.position)
+        .limit(limit)
+    )
+    events = uow.session.scalars(query).all()
+    if len(events) >= limit:
+        return FeedBatch(events, events[-1].position, full=True)
+    return FeedBatch(events, end, full=False)
+
+
 def advance_cursor(uow: UnitOfWork, cursor_name: str, last: Event) -> None:
+    advance_cursor_to(uow, cursor_name, last.position)
+
+
+def advance_cursor_to(uow: UnitOfWork, cursor_name: str, position: int) -> None:
+    """Move the cursor (locked by :func:`read_feed` or :func:`read_feed_of`) to
+    ``position``: every event up to it has been reacted to."""
     cursor = uow.session.get(EventCursor, cursor_name)
     assert cursor is not None, "advance_cursor needs read_feed first"
-    cursor.position = last.position
+    cursor.position = position
     cursor.updated_at = uow.now
 
 

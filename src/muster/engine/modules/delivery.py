@@ -5,13 +5,21 @@
 sends the claimed messages in a small thread pool — no database transaction is open
 while the network is slow — then records each outcome in its own short unit of work.
 See :mod:`muster.domain.notify.delivery` for the life of a row.
+
+By default the sends finish before ``run_due``'s pass goes on (``muster engine --once``,
+tests). A long-running engine calls :meth:`Delivery.start_background` first: the sends then
+go to threads of their own, so a slow channel (an SMTP relay taking its full timeout) does
+not hold up the next pass's escalations. Claiming stops while every sender is busy, so no
+claimed message waits behind a slow channel long enough for its lease to run out.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import wait as wait_for
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
@@ -44,6 +52,34 @@ class Delivery:
         self._channels: Channels | None = None
         self._options: Options | None = None
         self.workers = workers
+        self._senders: ThreadPoolExecutor | None = None  # background mode
+        self._in_flight: set[Future[None]] = set()
+        self._guard = threading.RLock()  # a finished future calls _done at once
+
+    def start_background(self) -> None:
+        """Send from threads of this module's own from now on (see the module's doc)."""
+        with self._guard:
+            if self._senders is None:
+                self._senders = ThreadPoolExecutor(self.workers, thread_name_prefix="muster-send")
+
+    def stop_background(self, timeout: float = 10.0) -> None:
+        """Wait up to ``timeout`` seconds for the sends handed over; those not begun by
+        then are dropped (their rows are claimed again when the lease runs out, as after
+        a crash)."""
+        with self._guard:
+            senders, self._senders = self._senders, None
+            in_flight = set(self._in_flight)
+        if senders is None:
+            return
+        senders.shutdown(wait=False)
+        _, late = wait_for(in_flight, timeout=timeout)
+        for future in late:
+            future.cancel()
+
+    def _busy(self) -> bool:
+        """Background mode with every sender taken: claim nothing more for now."""
+        with self._guard:
+            return self._senders is not None and len(self._in_flight) >= self.workers
 
     def _ready(self, clock: Clock) -> tuple[Options, Channels]:
         if self._options is None or self._channels is None:
@@ -58,18 +94,38 @@ class Delivery:
         return self._options, self._channels
 
     def pending(self, uow: UnitOfWork, now: datetime) -> bool:
-        return _anything_due(uow, now) or admins_to_tell(uow, now)
+        return (not self._busy() and _anything_due(uow, now)) or admins_to_tell(uow, now)
 
     def run_due(self, uow: UnitOfWork, now: datetime) -> int:
         told = tell_admins(uow, now)
-        if not _anything_due(uow, now):
+        if self._busy() or not _anything_due(uow, now):
             return told
         options, channels = self._ready(uow.clock)
         jobs = claim_due(uow, options, now)
         if jobs:
+            # On the same engine, so its writers queue with this process's others.
             db = Database(uow.session.get_bind(), uow.clock)  # type: ignore[arg-type]
-            uow.after_commit(lambda: self.deliver(db, channels, jobs))
+            uow.after_commit(lambda: self._hand_over(db, channels, jobs))
         return told + len(jobs)
+
+    def _hand_over(self, db: Database, channels: Channels, jobs: list[Job]) -> None:
+        """Send ``jobs`` now (default) or from the senders' threads (background mode)."""
+        with self._guard:
+            senders = self._senders
+            if senders is not None:
+                for job in jobs:
+                    future = senders.submit(self._send_and_record, db, channels, job)
+                    self._in_flight.add(future)
+                    future.add_done_callback(self._done)
+                return
+        self.deliver(db, channels, jobs)
+
+    def _done(self, future: Future[None]) -> None:
+        with self._guard:
+            self._in_flight.discard(future)
+
+    def _send_and_record(self, db: Database, channels: Channels, job: Job) -> None:
+        self._record(db, job, _send(channels, job))
 
     def deliver(self, db: Database, channels: Channels, jobs: list[Job]) -> None:
         """Send ``jobs`` (claimed and committed) and record each outcome as it comes."""

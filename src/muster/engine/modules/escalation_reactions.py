@@ -1,7 +1,8 @@
 """Starts and follows escalations from the alert events in the log (cursor "escalation").
 
 The cursor moves in the same transaction as the reactions, so each event is applied
-exactly once; a failure rolls both back and the events are read again next pass.
+exactly once; a failure rolls both back and the events are read again next pass. Only
+the event types a reaction may act on are loaded; the cursor steps past the others.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from muster.db.uow import UnitOfWork
-from muster.domain.escalation.reactions import prefetch, react
-from muster.domain.events.feed import advance_cursor, read_feed
+from muster.domain.escalation.reactions import TYPES, prefetch, react
+from muster.domain.events.feed import advance_cursor_to, read_feed_of
 from muster.engine.pending import events_after_cursor
 
 CURSOR = "escalation"
@@ -29,12 +30,12 @@ class EscalationReactions:
         changed an escalation, so events of no interest leave the engine idle."""
         acted = 0
         for _ in range(MAX_BATCHES):
-            events = read_feed(uow, CURSOR, limit=BATCH)
-            if not events:
+            batch = read_feed_of(uow, CURSOR, TYPES, limit=BATCH)
+            if batch.through is None:
                 break
-            prefetch(uow, events)
-            acted += sum(react(uow, event) for event in events)
-            advance_cursor(uow, CURSOR, events[-1])
-            if len(events) < BATCH:
+            prefetch(uow, batch.events)
+            acted += sum(react(uow, event) for event in batch.events)
+            advance_cursor_to(uow, CURSOR, batch.through)
+            if not batch.full:
                 break
         return acted
