@@ -3,12 +3,15 @@
 Seeds 500 people, 200 teams (5 members each) and 1,000 services through the domain
 commands, then 100,000 alerts (in their groups, with an opening event each and a closing
 one for resolved alerts) by bulk insert, spread over 30 days and the services: 1% still
-triggered, 2% acknowledged, the rest resolved. Serves the real app with uvicorn on a free
+triggered, 2% acknowledged, the rest resolved; and 100,000 incidents over two years
+(bench/_incident_seed.py: 3% open, 5% restricted, commanders and participants). Serves the real app with uvicorn on a free
 port of 127.0.0.1, signs in through the login form and times each page. Prints the median
-and 95th percentile per page against the target: under 100 ms.
+and 95th percentile per page against its target: under 100 ms; the incident list
+(issue 6) under 150 ms.
 
     .venv/bin/python bench/ui.py [--users 500] [--teams 200] [--services 1000]
-        [--alerts 100000] [--requests 50] [--database-url postgresql+psycopg://...]
+        [--alerts 100000] [--incidents 100000] [--requests 50]
+        [--database-url postgresql+psycopg://...]
 
 SQLite by default (a fresh file); ``--database-url`` names an empty PostgreSQL database
 to use instead (it is migrated, and must be empty).
@@ -38,6 +41,7 @@ import httpx
 import uvicorn
 from sqlalchemy import insert, text
 
+from _incident_seed import seed_incidents
 from muster.clock import SystemClock
 from muster.config import Settings
 from muster.db import migrate
@@ -55,6 +59,7 @@ from muster.web.app import create_app
 from muster.web.context import AppContext
 
 TARGET_MS = 100.0
+INCIDENT_LIST_TARGET_MS = 150.0
 ADMIN_EMAIL = "admin@bench.example"
 ADMIN_PASSWORD = "bench password 123"  # noqa: S105 (a throwaway database)
 BENCH_SECRET = "bench-secret-key"  # noqa: S105
@@ -240,6 +245,12 @@ def measure(client: httpx.Client, path: str, n: int) -> tuple[float, float, int]
     return statistics.median(times), p95, size
 
 
+def target_for(path: str) -> float:
+    """The incident list's target is 150 ms (issue 6); every other page's 100 ms."""
+    is_list = path.startswith(("/incidents?", "/api/v1/incidents")) or path == "/incidents"
+    return INCIDENT_LIST_TARGET_MS if is_list else TARGET_MS
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=500)
@@ -247,6 +258,7 @@ def main() -> int:
     parser.add_argument("--services", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--alerts", type=int, default=100_000)
+    parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database")
     parser.add_argument(
         "--gc-freeze",
@@ -262,6 +274,7 @@ def main() -> int:
         team_id, service_ids = seed(db, args.users, args.teams, args.services)
         service_id = service_ids[len(service_ids) // 2]
         alert_id, group_id = seed_alerts(db, service_ids, args.alerts)
+        incident_id = seed_incidents(db, service_ids, args.incidents)
         settings = Settings(database_url=url, var_dir=Path(tmp), secret_key=BENCH_SECRET)
         pages = [
             "/",
@@ -282,6 +295,14 @@ def main() -> int:
             f"/alerts/{alert_id}",
             f"/alert-groups/{group_id}",
             "/routing-rules",
+            "/incidents",
+            "/incidents?status=closed",
+            "/incidents?severity=1&severity=2",
+            f"/incidents?service_id={service_id}",
+            "/incidents?q=exposure",
+            "/incidents?q=no-such-text",
+            f"/incidents/{incident_id}",
+            "/api/v1/incidents?limit=50",
         ]
         slow = 0
         ctx = AppContext(settings=settings, db=db, clock=db.clock)
@@ -294,11 +315,14 @@ def main() -> int:
             )
             if login.status_code != 303:
                 raise RuntimeError(f"sign-in failed: {login.status_code}")
-            print(f"\n{args.requests} requests per page, target: under {TARGET_MS:.0f} ms\n")
+            print(
+                f"\n{args.requests} requests per page, target: under {TARGET_MS:.0f} ms "
+                f"({INCIDENT_LIST_TARGET_MS:.0f} ms for the incident list)\n"
+            )
             print(f"{'page':<44} {'median ms':>10} {'p95 ms':>10} {'KiB':>8}  verdict")
             for path in pages:
                 median, p95, size = measure(client, path, args.requests)
-                ok = p95 < TARGET_MS
+                ok = p95 < target_for(path)
                 slow += not ok
                 label = path if len(path) < 44 else path[:40] + "…"
                 print(

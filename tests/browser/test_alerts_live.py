@@ -5,39 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from alert_support import make_integration, make_service, send
-from browser_support import LiveServer
+from browser_support import LiveServer, screenshots, sign_in_as, watch_console
 
-SHOTS = Path("/tmp")
-
-
-def _watch(page: Page) -> list[str]:
-    """Collect console errors (CSP violations included) and uncaught page errors."""
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    return problems
-
-
-def _shoot(page: Page, tmp_path: Path, name: str) -> None:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    shutil.copy(path, SHOTS / f"muster-alerts-{name}.png")  # for a human to look at
-
-
-def _sign_in(page: Page, live_server: LiveServer, target: str) -> None:
-    page.goto(f"{live_server.url}{target}")
-    page.get_by_label("Email").fill(live_server.admin.email)
-    page.get_by_label("Password").fill(live_server.admin.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{live_server.url}{target}")
+shoot = screenshots("alerts")
 
 
 @pytest.mark.browser
@@ -55,10 +32,10 @@ def test_alerts_arrive_live_and_are_acknowledged(
 
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    problems = _watch(page)
-    _sign_in(page, live_server, "/alerts")
+    problems = watch_console(page)
+    sign_in_as(page, live_server, "/alerts")
     expect(page.get_by_role("heading", name="No open alerts — all quiet")).to_be_visible()
-    _shoot(page, tmp_path, "empty")
+    shoot(page, tmp_path, "empty")
 
     # An alert sent by a monitoring system appears without reloading the page.
     page.evaluate("window.__sameDocument = true")
@@ -80,7 +57,7 @@ def test_alerts_arrive_live_and_are_acknowledged(
     card = page.locator("tr", has_text="Card payments failing")
     expect(card.get_by_role("checkbox")).to_be_checked()
     assert page.evaluate("window.__sameDocument") is True
-    _shoot(page, tmp_path, "light")
+    shoot(page, tmp_path, "light")
 
     # Bulk acknowledge: back on the same list, with the outcome said.
     page.get_by_role("button", name="Acknowledge selected").click()
@@ -111,17 +88,17 @@ def test_alerts_arrive_live_and_are_acknowledged(
     page.goto(f"{base}/alerts")
     page.get_by_role("link", name=re.compile("Card payments failing")).click()
     expect(page.locator("pre.json").last).to_contain_text('"region": "eu-west-1"')
-    _shoot(page, tmp_path, "detail-light")
+    shoot(page, tmp_path, "detail-light")
     detail_url = page.url
     page.get_by_role("link", name="1 alert").click()
     expect(page.get_by_role("heading", name="Alerts in this group")).to_be_visible()
     expect(page.locator("table.events")).to_contain_text("alert_group.acknowledged")
-    _shoot(page, tmp_path, "group-light")
+    shoot(page, tmp_path, "group-light")
 
     # The service page: integrations with paste-ready URLs, maintenance, alert handling.
     page.goto(f"{base}/services/{checkout}")
     expect(page.get_by_role("heading", name="Integrations")).to_be_visible()
-    _shoot(page, tmp_path, "service-light")
+    shoot(page, tmp_path, "service-light")
 
     # Night: the same pages in the dark theme.
     dark = browser.new_context(
@@ -130,14 +107,14 @@ def test_alerts_arrive_live_and_are_acknowledged(
         storage_state=context.storage_state(),
     )
     night = dark.new_page()
-    problems += _watch(night)
+    problems += watch_console(night)
     night.goto(f"{base}/alerts?status=triggered&status=acknowledged&status=resolved")
     expect(night.locator("table.alerts tbody tr")).to_have_count(4)
-    _shoot(night, tmp_path, "dark")
+    shoot(night, tmp_path, "dark")
     night.goto(detail_url)
-    _shoot(night, tmp_path, "detail-dark")
+    shoot(night, tmp_path, "detail-dark")
     night.goto(f"{base}/services/{checkout}")
-    _shoot(night, tmp_path, "service-dark")
+    shoot(night, tmp_path, "service-dark")
     dark.close()
     context.close()
     api.close()
@@ -156,8 +133,8 @@ def test_mapping_editor_and_routing_rules(
     make_service(api, admin, "storage", team="Payments")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    problems = _watch(page)
-    _sign_in(page, live_server, f"/services/{checkout}")
+    problems = watch_console(page)
+    sign_in_as(page, live_server, f"/services/{checkout}")
 
     # A generic JSON integration: the type's own fields appear as the type is chosen.
     page.get_by_label("Add an integration").select_option("heartbeat")
@@ -175,7 +152,7 @@ def test_mapping_editor_and_routing_rules(
     result = page.locator("#test-result")
     expect(result).to_contain_text("Checkout 5xx above 2%")
     expect(result).to_contain_text("critical")
-    _shoot(page, tmp_path, "mapping-light")
+    shoot(page, tmp_path, "mapping-light")
 
     # A routing rule with two conditions, no JavaScript needed for the rows.
     page.goto(f"{base}/routing-rules/new")
@@ -188,11 +165,11 @@ def test_mapping_editor_and_routing_rules(
     page.get_by_label("Condition 2 value").fill("warning")
     page.get_by_label("Route to service").select_option(label="storage")
     page.get_by_label("Add labels").fill("team = storage")
-    _shoot(page, tmp_path, "rule-form-light")
+    shoot(page, tmp_path, "rule-form-light")
     page.get_by_role("button", name="Create rule").click()
     expect(page).to_have_url(f"{base}/routing-rules")
     expect(page.locator("table.rules")).to_contain_text("Disks go to storage")
-    _shoot(page, tmp_path, "rules-light")
+    shoot(page, tmp_path, "rules-light")
     context.close()
     api.close()
     assert problems == [], problems

@@ -4,29 +4,14 @@ add its first member, create a service owned by it, and find both in the lists."
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from browser_support import LiveServer
+from browser_support import LiveServer, screenshots, watch_console
 
-SHOTS = Path("/tmp")
-
-
-def _watch(page: Page) -> list[str]:
-    """Collect console errors (CSP violations included) and uncaught page errors."""
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    return problems
-
-
-def _shoot(page: Page, tmp_path: Path, name: str) -> None:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    shutil.copy(path, SHOTS / f"muster-{name}.png")  # for a human to look at
+shoot = screenshots("foundation")
 
 
 @pytest.mark.browser
@@ -36,7 +21,7 @@ def test_sign_in_create_team_and_service(
 ) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    problems = _watch(page)
+    problems = watch_console(page)
     base = live_server.url
 
     # Signing in: an unknown visitor is sent to the login page and back.
@@ -81,13 +66,13 @@ def test_sign_in_create_team_and_service(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Services").click()
     row = page.locator("tbody tr", has_text="Checkout API")
     expect(row).to_contain_text("Payments")
-    _shoot(page, tmp_path, "services")
+    shoot(page, tmp_path, "services")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Teams").click()
     expect(page.locator("tbody tr", has_text="Payments")).to_contain_text("1")
-    _shoot(page, tmp_path, "teams")
+    shoot(page, tmp_path, "teams")
 
     page.goto(team_url)
-    _shoot(page, tmp_path, "team-light")
+    shoot(page, tmp_path, "team-light")
 
     # The same pages at night: the dark theme follows the system setting.
     dark = browser.new_context(
@@ -96,14 +81,14 @@ def test_sign_in_create_team_and_service(
         storage_state=context.storage_state(),
     )
     night = dark.new_page()
-    problems += _watch(night)
+    problems += watch_console(night)
     night.goto(team_url)
     expect(night.get_by_role("heading", name="Payments", level=1)).to_be_visible()
     background = night.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(15, 17, 21)", background
-    _shoot(night, tmp_path, "team-dark")
+    shoot(night, tmp_path, "team-dark")
     night.goto(f"{base}/services")
-    _shoot(night, tmp_path, "services-dark")
+    shoot(night, tmp_path, "services-dark")
     dark.close()
 
     # Destructive buttons ask first (muster.js); dismissing the question changes nothing.

@@ -7,22 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from browser_support import LiveServer
+from browser_support import SHOTS, LiveServer, watch_console
 from escalation_support import build_world, make_policy, trigger, user
 from muster.engine.modules.escalation_reactions import EscalationReactions
 from muster.engine.modules.escalation_timers import EscalationTimers
 from muster.engine.runner import Runner
-
-SHOTS = Path("/tmp")
-
-
-def _watch(page: Page) -> list[str]:
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    return problems
 
 
 @pytest.mark.browser
@@ -40,7 +31,7 @@ def test_escalate_now_from_the_group_page(
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    problems = _watch(page)
+    problems = watch_console(page)
     url = f"{live_server.url}/alert-groups/{group}"
     page.goto(url)
     page.get_by_label("Email").fill(live_server.admin.email)

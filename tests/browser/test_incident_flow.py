@@ -5,45 +5,23 @@ context; keyboard shortcuts; the status page as an anonymous visitor; light and 
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
 from alert_support import make_integration, make_service, send
-from browser_support import LiveServer
-from helpers import Person, make_person
+from browser_support import LiveServer, screenshots, sign_in_as, watch_console
+from helpers import make_person
 from muster.domain.alerts.models import AlertGroup
 from muster.domain.catalog.models import Service
 
-SHOTS = Path("/tmp")
 LIVE_WITHIN_MS = 1000  # the issue: a note added in one browser appears in another within a second
 
-
-def _watch(page: Page) -> list[str]:
-    """Collect console errors (CSP violations included) and uncaught page errors."""
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    return problems
-
-
-def _shoot(page: Page, tmp_path: Path, name: str) -> None:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    shutil.copy(path, SHOTS / f"muster-incident-{name}.png")  # for a human to look at
-
-
-def _sign_in(page: Page, live_server: LiveServer, who: Person, target: str) -> None:
-    page.goto(f"{live_server.url}{target}")
-    page.get_by_label("Email").fill(who.email)
-    page.get_by_label("Password").fill(who.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{live_server.url}{target}")
+shoot = screenshots("incident")
 
 
 @pytest.mark.browser
@@ -66,15 +44,15 @@ def test_declare_from_alert_then_command_live(
 
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
-    problems = _watch(page)
-    _sign_in(page, live_server, admin, f"/alert-groups/{group_id}")
+    problems = watch_console(page)
+    sign_in_as(page, live_server, f"/alert-groups/{group_id}", admin)
 
     # Declare from the alert group: the form comes filled in from the group.
     page.get_by_role("link", name="Declare incident").click()
     expect(page.get_by_label("Title")).to_have_value("Card payments failing: 31% declined")
     expect(page.get_by_role("radio", name=re.compile("^SEV2"))).to_be_checked()
     page.get_by_role("checkbox", name=re.compile("^Customer-facing")).check()
-    _shoot(page, tmp_path, "declare-light")
+    shoot(page, tmp_path, "declare-light")
     page.get_by_role("button", name="Declare incident").click()
     expect(page).to_have_url(re.compile(r"/incidents/[0-9a-f-]{36}$"))
     incident_url = page.url
@@ -84,7 +62,7 @@ def test_declare_from_alert_then_command_live(
     expect(page.locator("#alerts")).to_contain_text("Card payments failing")
     banner = page.locator("#commander-banner")
     expect(banner).to_contain_text("No Incident Commander")
-    _shoot(page, tmp_path, "no-commander-light")
+    shoot(page, tmp_path, "no-commander-light")
 
     # Assign a Commander (with the "c" shortcut to reach the field): the red banner goes.
     page.locator("body").press("c")
@@ -108,8 +86,8 @@ def test_declare_from_alert_then_command_live(
     # A second browser (another person) watches the same incident.
     other = browser.new_context(viewport={"width": 1400, "height": 900})
     watcher = other.new_page()
-    problems += _watch(watcher)
-    _sign_in(watcher, live_server, responder, incident_url.removeprefix(base))
+    problems += watch_console(watcher)
+    sign_in_as(watcher, live_server, incident_url.removeprefix(base), responder)
     expect(watcher.locator("table.tasks")).to_contain_text("Roll back payments-api")
     watcher.evaluate("window.__sameDocument = true")
     timeline = watcher.locator("#timeline")
@@ -129,7 +107,7 @@ def test_declare_from_alert_then_command_live(
     )
     expect(timeline.locator("strong").first).to_have_text("v41")  # Markdown, rendered
     assert watcher.evaluate("window.__sameDocument") is True  # no reload: a live swap
-    _shoot(watcher, tmp_path, "live-light")
+    shoot(watcher, tmp_path, "live-light")
 
     # The help overlay; shortcuts stay quiet while typing.
     page.locator("body").press("?")
@@ -149,10 +127,10 @@ def test_declare_from_alert_then_command_live(
     page.locator("#update-conditions").fill("Internal only: db-2 is the suspect")
     page.get_by_role("button", name="Post internal update").click()
     expect(page.locator("#updates")).to_contain_text("Internal only: db-2")
-    _shoot(page, tmp_path, "incident-light")
+    shoot(page, tmp_path, "incident-light")
     anonymous = browser.new_context(viewport={"width": 1200, "height": 800})
     visitor = anonymous.new_page()
-    problems += _watch(visitor)
+    problems += watch_console(visitor)
     visitor.goto(f"{base}/status")
     expect(visitor.locator("body")).to_contain_text("Payments")
     expect(visitor.locator("body")).to_contain_text("Card payments are failing for some customers.")
@@ -164,19 +142,19 @@ def test_declare_from_alert_then_command_live(
     page.goto(f"{base}/incidents")
     expect(page.locator("table.incidents tbody tr")).to_have_count(1)
     expect(page.locator("table.incidents")).to_contain_text("Rita")
-    _shoot(page, tmp_path, "list-light")
+    shoot(page, tmp_path, "list-light")
     dark = browser.new_context(
         viewport={"width": 1400, "height": 900},
         color_scheme="dark",
         storage_state=context.storage_state(),
     )
     night = dark.new_page()
-    problems += _watch(night)
+    problems += watch_console(night)
     night.goto(incident_url)
     expect(night.locator("#timeline")).to_contain_text("Error rate back under 1%")
-    _shoot(night, tmp_path, "incident-dark")
+    shoot(night, tmp_path, "incident-dark")
     night.goto(f"{base}/incidents")
-    _shoot(night, tmp_path, "list-dark")
+    shoot(night, tmp_path, "list-dark")
     dark.close()
     other.close()
     context.close()

@@ -4,38 +4,17 @@ and watch the timeline change; screenshots in light and dark for a person to loo
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from browser_support import LiveServer
+from browser_support import LiveServer, screenshots, sign_in_as, watch_console
 from helpers import SYSTEM, make_person
 from muster.domain.accounts.schemas import MemberAdd, TeamCreate
 from muster.domain.accounts.service import do_add_team_member, do_create_team
 
-SHOTS = Path("/tmp")
-
-
-def _watch(page: Page) -> list[str]:
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    return problems
-
-
-def _shoot(page: Page, tmp_path: Path, name: str) -> None:
-    path = tmp_path / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    shutil.copy(path, SHOTS / f"muster-{name}.png")
-
-
-def _sign_in(page: Page, live_server: LiveServer, path: str) -> None:
-    page.goto(f"{live_server.url}{path}")
-    page.get_by_label("Email").fill(live_server.admin.email)
-    page.get_by_label("Password").fill(live_server.admin.password)
-    page.get_by_role("button", name="Sign in").click()
+shoot = screenshots("schedule")
 
 
 @pytest.mark.browser
@@ -55,9 +34,9 @@ def test_schedule_with_rotation_and_override(
         uow.commit()
     context = browser.new_context(viewport={"width": 1320, "height": 900})
     page = context.new_page()
-    problems = _watch(page)
+    problems = watch_console(page)
     base = live_server.url
-    _sign_in(page, live_server, "/schedules")
+    sign_in_as(page, live_server, "/schedules")
     expect(page).to_have_url(f"{base}/schedules")
 
     # The empty list explains schedules and offers to make one.
@@ -89,7 +68,7 @@ def test_schedule_with_rotation_and_override(
     expect(page.locator("#layers")).to_contain_text("Alice")
     expect(page.locator("#layers")).to_contain_text("Bob")
     page.get_by_role("link", name="1 week").click()
-    _shoot(page, tmp_path, "schedule-rotation")
+    shoot(page, tmp_path, "schedule-rotation")
 
     # An override: Carol covers from the next hour, for 12 hours (the form's defaults).
     page.get_by_label("Who covers").select_option(label="Carol (carol@example.com)")
@@ -103,15 +82,15 @@ def test_schedule_with_rotation_and_override(
     assert page.locator(".tl-row:not(.final) .override").count() == 0  # the layer row is unchanged
     expect(page.locator(".tl-legend")).to_contain_text("override")
     page.locator("#timeline").scroll_into_view_if_needed()
-    _shoot(page, tmp_path, "schedule-light")
+    shoot(page, tmp_path, "schedule-light")
 
     # Dark mode, same page.
     dark = browser.new_context(viewport={"width": 1320, "height": 900}, color_scheme="dark")
     dark_page = dark.new_page()
-    dark_problems = _watch(dark_page)
-    _sign_in(dark_page, live_server, page.url.removeprefix(base))
+    dark_problems = watch_console(dark_page)
+    sign_in_as(dark_page, live_server, page.url.removeprefix(base))
     expect(dark_page.locator(".tl-row.final .shift.override")).to_have_count(1)
-    _shoot(dark_page, tmp_path, "schedule-dark")
+    shoot(dark_page, tmp_path, "schedule-dark")
 
     # The home page says who is on call now.
     page.goto(f"{base}/")

@@ -8,24 +8,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from browser_support import LiveServer
+from browser_support import SHOTS, LiveServer, watch_console
 from incident_support import actor_for, declare
 from muster.domain.accounts.schemas import TeamCreate
 from muster.domain.accounts.service import do_create_team
 from muster.domain.catalog.schemas import ServiceCreate
 from muster.domain.catalog.service import do_create_service
 from status_support import post_public, publish
-
-SHOTS = Path("/tmp")
-
-
-def _watch(page: Page) -> list[str]:
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    return problems
 
 
 @pytest.mark.browser
@@ -53,7 +44,7 @@ def test_an_anonymous_visitor_sees_a_public_incident_and_its_update(
 
     context = browser.new_context(viewport={"width": 1000, "height": 900})  # no sign-in
     page = context.new_page()
-    problems = _watch(page)
+    problems = watch_console(page)
     page.goto(f"{live_server.url}/status")
     expect(page).to_have_url(f"{live_server.url}/status")  # not sent to /login
     expect(page.get_by_role("heading", name="Service status", level=1)).to_be_visible()
@@ -75,7 +66,7 @@ def test_an_anonymous_visitor_sees_a_public_incident_and_its_update(
 
     dark = browser.new_context(viewport={"width": 420, "height": 900}, color_scheme="dark")
     night = dark.new_page()
-    problems += _watch(night)
+    problems += watch_console(night)
     night.goto(f"{live_server.url}/status")
     expect(night.locator(f"#incident-{shown}")).to_contain_text("Some payments fail")
     night.screenshot(path=str(tmp_path / "dark.png"), full_page=True)

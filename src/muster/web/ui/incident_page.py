@@ -27,6 +27,7 @@ from muster.web.live import live_context
 from muster.web.ui.forms import FormState, blank_form, failed_form, see_other
 from muster.web.ui.incident_choices import people_choices, schedule_choices
 from muster.web.ui.incident_sections import work_context
+from muster.web.ui.incident_stakeholder_view import stakeholder_context
 from muster.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -114,6 +115,7 @@ def incident_page(
         forms=Forms(forms or {}),
         now=now,
         **work_context(uow, caller, incident, before),
+        **stakeholder_context(uow, caller, incident),
         **live_context(uow, f"incident:{incident.id}"),
     )
 
