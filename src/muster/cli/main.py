@@ -14,6 +14,8 @@ from muster.cli import (
     escalation,
     incidents,
     oncall,
+    playbooks,
+    secrets,
     serve,
     smtp,
     tokens,
@@ -44,6 +46,8 @@ for group in (
     incidents.incident,
     oncall.oncall_group,
     oncall.schedule_group,
+    secrets.secret,
+    playbooks.playbook,
 ):
     cli.add_command(group)
 

@@ -12,6 +12,7 @@ from muster.cli.common import settings
 from muster.cli.smtp import start_listener
 from muster.db import migrate
 from muster.domain.accounts.bootstrap import do_ensure_first_admin
+from muster.domain.playbooks.defaults import do_install_defaults_once
 from muster.engine.modules import default_modules
 from muster.engine.runner import Runner
 from muster.inbound.smtp import SmtpListener
@@ -41,6 +42,7 @@ def serve(
     db = open_database(cfg)
     with db.unit_of_work() as uow:
         created = do_ensure_first_admin(uow, cfg.admin_email, cfg.admin_password)
+        do_install_defaults_once(uow)
         uow.commit()
     if created is not None:
         user, generated = created

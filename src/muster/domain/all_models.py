@@ -9,6 +9,7 @@ from muster.domain.events import models as events_models
 from muster.domain.incidents import models as incidents_models
 from muster.domain.notify import models as notify_models
 from muster.domain.oncall import models as oncall_models
+from muster.domain.playbooks import models as playbooks_models
 
 __all__ = [
     "Base",
@@ -20,4 +21,5 @@ __all__ = [
     "incidents_models",
     "notify_models",
     "oncall_models",
+    "playbooks_models",
 ]

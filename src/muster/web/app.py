@@ -15,6 +15,7 @@ from muster.web.api import alerts as alerts_api
 from muster.web.api import escalation as escalation_api
 from muster.web.api import events as events_api
 from muster.web.api import incident_comms as incident_comms_api
+from muster.web.api import incident_exports as incident_exports_api
 from muster.web.api import incident_people as incident_people_api
 from muster.web.api import incident_settings as incident_settings_api
 from muster.web.api import incident_tasks as incident_tasks_api
@@ -24,8 +25,11 @@ from muster.web.api import incidents as incidents_api
 from muster.web.api import integrations as integrations_api
 from muster.web.api import notify as notify_api
 from muster.web.api import oncall as oncall_api
+from muster.web.api import playbook_approvals as playbook_approvals_api
+from muster.web.api import playbooks as playbooks_api
 from muster.web.api import schedule_changes as schedule_changes_api
 from muster.web.api import schedules as schedules_api
+from muster.web.api import secrets as secrets_api
 from muster.web.api import services as services_api
 from muster.web.api import teams as teams_api
 from muster.web.api import tokens as tokens_api
@@ -87,12 +91,16 @@ def create_app(ctx: AppContext) -> FastAPI:
         oncall_api.router,
         notify_api.router,
         incident_webhooks_api.router,
+        incident_exports_api.router,  # before incidents_api: /incidents/export is no id
         incidents_api.router,
         incident_people_api.router,
         incident_comms_api.router,
         incident_timeline_api.router,
         incident_tasks_api.router,
         incident_settings_api.router,
+        secrets_api.router,
+        playbook_approvals_api.router,
+        playbooks_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router)

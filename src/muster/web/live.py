@@ -78,6 +78,8 @@ LIVE_EVENT_TYPES = (
     "incident.update_due", "incident.commander_needed", "incident.merged",
     "incident.absorbed", "incident.split", "incident.subscribed", "incident.unsubscribed",
     "notification.sent",
+    "incident.playbook_started", "incident.playbook_step", "incident.playbook_finished",
+    "incident.playbook_decided", "incident.playbook_paged",
 )  # fmt: skip
 
 

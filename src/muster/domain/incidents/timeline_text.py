@@ -140,6 +140,11 @@ _TEXTS: dict[str, Describer] = {
     "notification.requested": lambda d, n: f"paging {_who(d, n)}" + (f" (level {d['level']})" if d.get("level") is not None else ""),
     "notification.sent": lambda d, n: _notification(d, n, "sent"),
     "notification.failed": lambda d, n: _notification(d, n, "failed") + (f": {short(d.get('error'), 80)}" if d.get("error") else ""),
+    "incident.playbook_started": lambda d, _n: f"playbook {short(d.get('name'), 80)} started ({short(d.get('trigger'), 60)})",
+    "incident.playbook_step": lambda d, _n: f"playbook {short(d.get('name'), 60)}, step {d.get('step')}: {d.get('status')}" + (f" — {short(d.get('detail'), 90)}" if d.get("detail") else ""),
+    "incident.playbook_finished": lambda d, _n: f"playbook {short(d.get('name'), 80)} {d.get('status')}" + (f": {short(d.get('error'), 90)}" if d.get("error") else ""),
+    "incident.playbook_decided": lambda d, _n: f"{d.get('decision')} step {d.get('step')} of playbook {short(d.get('name'), 80)}",
+    "incident.playbook_paged": lambda d, _n: f"playbook {short(d.get('name'), 60)} paged {len(d.get('user_ids') or [])} ({d.get('target')} {short(d.get('ref'), 60)})",
 }  # fmt: skip
 
 
@@ -181,6 +186,8 @@ def link_of(
         return f"/incidents/{incident_id}#task-{data['task_id']}"
     if event_type.startswith("incident.alert_group_") and data.get("group_id"):
         return f"/alert-groups/{data['group_id']}"
+    if event_type.startswith("incident.playbook_") and data.get("run_id"):
+        return f"/playbook-runs/{data['run_id']}"
     if subject_type == "alert":
         return f"/alerts/{subject_id}"
     if subject_type == "alert_group":

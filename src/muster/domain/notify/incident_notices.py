@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from muster.db.uow import UnitOfWork
 from muster.domain.accounts.models import User
@@ -40,7 +40,7 @@ from muster.domain.events.service import append_event
 from muster.domain.incidents.lifecycle import OPEN_STATUSES, STATUS_LABELS
 from muster.domain.incidents.models import Incident, IncidentRoleType, SeverityLevel, Task
 from muster.domain.incidents.record import stream_of
-from muster.domain.incidents.roles import COMMANDER
+from muster.domain.incidents.roles import COMMANDER, holder
 from muster.domain.incidents.service import reference
 from muster.domain.incidents.views import incident_url
 from muster.domain.incidents.visibility import user_can_see
@@ -55,6 +55,12 @@ NOTICES = frozenset({
     "incident.role_assigned", "incident.role_handed_off", "incident.task_reminded",
     "incident.update_due",
 })  # fmt: skip
+# Playbooks: pages from a page step, to the approver of an approval step, and to the
+# Commander (else the declarer) when a run fails (muster.domain.playbooks).
+PLAYBOOK_PAGES = frozenset({
+    "incident.playbook_paged", "incident.playbook_step", "incident.playbook_finished",
+})  # fmt: skip
+PAGES = PAGES | PLAYBOOK_PAGES
 ASKING = sorted(PAGES | NOTICES)  # the events whose messages a later event may cancel
 ROLE_EVENTS = ("incident.role_assigned", "incident.role_handed_off")
 
@@ -65,6 +71,7 @@ class Message:
     urgency: str  # high: a page; low: a notice
     subject: str
     text: str
+    path: str | None = None  # the page the message links to (default: the incident's)
 
 
 def react_to_incident(uow: UnitOfWork, event: Event) -> int:
@@ -125,11 +132,49 @@ def messages_for(uow: UnitOfWork, incident: Incident, event: Event) -> Iterator[
                 user_id, "low", f"{tag} overdue task: {task.title}",
                 f"Your task “{task.title}” in {about}{due}. Mark it done, or hand it on.",
             )  # fmt: skip
+    elif event.type in PLAYBOOK_PAGES:
+        yield from _playbook_messages(uow, incident, event, tag, about)
     elif event.type == "incident.update_due":
         for uid in data.get("user_ids") or []:
             yield Message(
                 str(uid), "low", f"{tag} a status update is due",
                 f"A status update on {about} is due. Post one for the stakeholders.",
+            )  # fmt: skip
+
+
+def _playbook_messages(
+    uow: UnitOfWork, incident: Incident, event: Event, tag: str, about: str
+) -> Iterator[Message]:
+    data = event.data or {}
+    name = str(data.get("name") or "a playbook")
+    path = f"/playbook-runs/{data.get('run_id')}"
+    if event.type == "incident.playbook_paged":
+        said = str(data.get("message") or "") or f"Playbook “{name}” pages you for {about}."
+        for uid in data.get("user_ids") or []:
+            yield Message(str(uid), "high", f"{tag} {incident.title}", said)
+    elif event.type == "incident.playbook_step" and data.get("status") == "awaiting_approval":
+        for uid in data.get("notify_user_ids") or []:
+            yield Message(
+                str(uid), "high", f"{tag} approval needed: {name}",
+                f"Playbook “{name}” on {about} waits for your approval of step "
+                f"{data.get('step')}: {data.get('prompt') or ''}\nApprove or reject it on the run's page:",
+                path,
+            )  # fmt: skip
+    elif event.type == "incident.playbook_finished" and data.get("status") == "failed":
+        commander = holder(uow, incident.id, COMMANDER)
+        held = (
+            commander.user_id
+            if commander
+            else uow.session.scalar(
+                select(User.id).where(func.lower(User.email) == incident.declared_by.lower())
+            )
+        )  # the declarer, when nobody is Commander
+        if held is not None:
+            yield Message(
+                held, "high", f"{tag} playbook failed: {name}",
+                f"Playbook “{name}” failed on {about}: {data.get('error') or 'no detail'}\n"
+                "See the run:",
+                path,
             )  # fmt: skip
 
 
@@ -188,7 +233,8 @@ def queue_message(uow: UnitOfWork, incident: Incident, event: Event, message: Me
         return 0
     payload = {
         "subject": message.subject[:300], "text": message.text, "incident_id": incident.id,
-        "path": incident_url(incident), "kind": event.type.removeprefix("incident."),
+        "path": message.path or incident_url(incident),
+        "kind": event.type.removeprefix("incident."),
     }  # fmt: skip
     rows = []
     for step in steps:

@@ -16,6 +16,8 @@ from muster.engine.modules.incident_tasks import IncidentTasks
 from muster.engine.modules.incident_updates import IncidentUpdates
 from muster.engine.modules.incident_webhooks import IncidentWebhooks
 from muster.engine.modules.notifications import Notifications
+from muster.engine.modules.playbook_steps import PlaybookSteps
+from muster.engine.modules.playbook_triggers import PlaybookTriggers
 from muster.engine.modules.schedule_gaps import ScheduleGaps
 from muster.engine.modules.token_expiry import TokenExpiry
 
@@ -36,6 +38,8 @@ def default_modules(
         IncidentCommander(),
         IncidentTasks(),
         IncidentUpdates(),
+        PlaybookTriggers(),  # before steps: a run started takes its first step this pass
+        PlaybookSteps(settings),  # before notifications: its pages go out in the same pass
         Notifications(),
         IncidentWebhooks(),
         Delivery(settings, channels),
