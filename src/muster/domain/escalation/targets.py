@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from muster.db.uow import UnitOfWork
 from muster.domain.accounts.models import Team, TeamMember, User
+from muster.domain.escalation.models import EscalationLevel
 from muster.domain.oncall.load import get_schedules, on_call_many
 
 TARGET_TYPES = ("user", "schedule", "team")
@@ -159,6 +160,25 @@ def resolve_targets(
         else:
             result.skip(target, f"unknown target type {kind!r}")
     return result
+
+
+def first_level_reached(uow: UnitOfWork, policy_id: str, at: datetime) -> Resolved:
+    """The people the first level of the policy that reaches anyone reaches at ``at``
+    (a level reaching nobody is passed over, as escalation does), with every target
+    skipped on the way; ``user_ids`` is empty when no level reaches anyone."""
+    levels = uow.session.scalars(
+        select(EscalationLevel)
+        .where(EscalationLevel.policy_id == policy_id)
+        .order_by(EscalationLevel.position)
+    )
+    passed = Resolved()
+    for level in levels:
+        resolved = resolve_targets(uow, level.targets, at)
+        passed.skipped += resolved.skipped
+        if resolved.user_ids:
+            passed.user_ids = resolved.user_ids
+            break
+    return passed
 
 
 def _schedule(known: _Known, target: Mapping[str, Any], schedule_id: str, result: Resolved) -> None:

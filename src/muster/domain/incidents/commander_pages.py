@@ -26,8 +26,8 @@ from muster.db.claim import claim
 from muster.db.uow import UnitOfWork
 from muster.domain.accounts.models import User
 from muster.domain.catalog.models import Service
-from muster.domain.escalation.models import EscalationLevel, EscalationPolicy
-from muster.domain.escalation.targets import active_members, resolve_targets
+from muster.domain.escalation.models import EscalationPolicy
+from muster.domain.escalation.targets import active_members, first_level_reached
 from muster.domain.events.actor import Actor, Role, Via
 from muster.domain.incidents.lifecycle import OPEN_STATUSES
 from muster.domain.incidents.models import (
@@ -111,18 +111,10 @@ def commander_candidates(uow: UnitOfWork, incident: Incident, now: datetime) -> 
                 {"service_id": service.id, "why": f"{service.name} has no escalation policy"}
             )
             continue
-        levels = uow.session.scalars(
-            select(EscalationLevel)
-            .where(EscalationLevel.policy_id == policy.id)
-            .order_by(EscalationLevel.position)
-        ).all()
-        for level in levels:
-            resolved = resolve_targets(uow, level.targets, now)
-            found.skipped += [{"service_id": service.id, **s} for s in resolved.skipped]
-            if resolved.user_ids:
-                for user_id in resolved.user_ids:
-                    found.add(user_id)
-                break
+        reached = first_level_reached(uow, policy.id, now)
+        found.skipped += [{"service_id": service.id, **s} for s in reached.skipped]
+        for user_id in reached.user_ids:
+            found.add(user_id)
     if not found.user_ids:
         for team_id in dict.fromkeys(s.team_id for s in services):
             for user_id in active_members(uow, team_id, role="manager"):

@@ -10,8 +10,8 @@ from sqlalchemy import func, or_, select
 
 from muster.db.uow import UnitOfWork
 from muster.domain.accounts.models import User
-from muster.domain.escalation.models import EscalationLevel, EscalationPolicy
-from muster.domain.escalation.targets import resolve_targets
+from muster.domain.escalation.models import EscalationPolicy
+from muster.domain.escalation.targets import first_level_reached
 from muster.domain.incidents.models import Incident
 from muster.domain.oncall.load import on_call
 from muster.domain.oncall.models import Schedule
@@ -69,13 +69,7 @@ def policy_first_reached(uow: UnitOfWork, ref: str, now: datetime, *, field: str
     )
     if policy is None or policy.archived_at is not None:
         raise _missing(field, f"no escalation policy {ref!r}")
-    levels = uow.session.scalars(
-        select(EscalationLevel)
-        .where(EscalationLevel.policy_id == policy.id)
-        .order_by(EscalationLevel.position)
-    ).all()
-    for level in levels:
-        reached = resolve_targets(uow, level.targets, now).user_ids
-        if reached:
-            return list(dict.fromkeys(reached))
-    raise _missing(field, f"no level of {policy.name} reaches anyone now")
+    reached = first_level_reached(uow, policy.id, now).user_ids
+    if not reached:
+        raise _missing(field, f"no level of {policy.name} reaches anyone now")
+    return reached
