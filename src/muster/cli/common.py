@@ -14,8 +14,9 @@ import click
 from pydantic import BaseModel
 
 from muster.config import Settings, load_settings
-from muster.db.uow import Database
-from muster.domain.events.actor import Actor, Via
+from muster.db.uow import Database, UnitOfWork
+from muster.domain.accounts.service import find_user_by_email
+from muster.domain.events.actor import Actor, Role, Via
 from muster.errors import Conflict, InvalidInput, MusterError, NotFound, PermissionDenied
 from muster.runtime import open_database
 
@@ -23,6 +24,22 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 CLI_ACTOR = Actor.system(Via.CLI, label="cli")
+
+AS_OPTION = click.option(
+    "--as", "as_email", default=None, help="Act as this person (their role applies)."
+)
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def acting_as(uow: UnitOfWork, as_email: str | None) -> Actor:
+    """The CLI (an administrator), or with ``--as`` the active person with that email,
+    whose role and visibility then apply as through the API."""
+    if as_email is None:
+        return CLI_ACTOR
+    user = find_user_by_email(uow, as_email)
+    if user is None or user.archived_at is not None:
+        raise NotFound(f"no active person has the email {as_email}")
+    return Actor(kind="user", id=user.id, label=user.email, role=Role.parse(user.role), via=Via.CLI)
 
 
 class Exit(IntEnum):

@@ -10,11 +10,8 @@ from datetime import datetime
 
 import click
 
-from muster.cli.common import CLI_ACTOR, database, emit, handles_errors
-from muster.db.uow import UnitOfWork
-from muster.domain.accounts import service as accounts
+from muster.cli.common import AS_OPTION, JSON_OPTION, acting_as, database, emit, handles_errors
 from muster.domain.catalog.service import find_service
-from muster.domain.events.actor import Actor, Role, Via
 from muster.domain.incidents import service as incidents
 from muster.domain.incidents import transitions
 from muster.domain.incidents.lifecycle import OPEN_STATUSES, STATUS_LABELS
@@ -22,26 +19,11 @@ from muster.domain.incidents.notes import do_add_note
 from muster.domain.incidents.schemas import IncidentCreate, IncidentOut, IncidentUpdate
 from muster.domain.incidents.views import incident_out, incidents_out
 from muster.domain.inputs import parse_input
-from muster.errors import NotFound
-
-AS_OPTION = click.option(
-    "--as", "as_email", default=None, help="Act as this person (their role applies)."
-)
-JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
 @click.group("incident")
 def incident() -> None:
     """Incidents: declare, list, show, update, note."""
-
-
-def _actor(uow: UnitOfWork, as_email: str | None) -> Actor:
-    if as_email is None:
-        return CLI_ACTOR
-    user = accounts.find_user_by_email(uow, as_email)
-    if user is None or user.archived_at is not None:
-        raise NotFound(f"no active person has the email {as_email}")
-    return Actor(kind="user", id=user.id, label=user.email, role=Role.parse(user.role), via=Via.CLI)
 
 
 def _line(out: IncidentOut) -> str:
@@ -87,7 +69,7 @@ def declare(
 ) -> None:  # fmt: skip
     """Declare an incident."""
     with database() as db, db.unit_of_work() as uow:
-        actor = _actor(uow, as_email)
+        actor = acting_as(uow, as_email)
         service_ids = [find_service(uow, s).id for s in services]
         data = parse_input(
             IncidentCreate,
@@ -120,7 +102,7 @@ def list_(
     wanted = list(statuses) or (list(OPEN_STATUSES) if open_only else [])
     f = incidents.IncidentFilter(status=wanted, severity=severities, text=search)
     with database() as db, db.unit_of_work(readonly=True) as uow:
-        page = incidents.list_incidents(uow, _actor(uow, as_email), f, limit=limit)
+        page = incidents.list_incidents(uow, acting_as(uow, as_email), f, limit=limit)
         rows = incidents_out(uow, page.items)
 
     def text() -> None:
@@ -140,7 +122,7 @@ def list_(
 def show(ref: str, as_email: str | None, as_json: bool) -> None:
     """Show an incident (REF: INC-12, 12 or its id)."""
     with database() as db, db.unit_of_work(readonly=True) as uow:
-        out = incident_out(uow, incidents.find_incident(uow, _actor(uow, as_email), ref))
+        out = incident_out(uow, incidents.find_incident(uow, acting_as(uow, as_email), ref))
     emit(out, as_json, lambda: _print(out))
 
 
@@ -173,7 +155,7 @@ def update(
     if not fields and status is None:
         raise click.UsageError("nothing to change: give --status or a field")
     with database() as db, db.unit_of_work() as uow:
-        actor = _actor(uow, as_email)
+        actor = acting_as(uow, as_email)
         found = incidents.find_incident(uow, actor, ref)
         if fields:
             incidents.do_update_incident(uow, actor, found.id, parse_input(IncidentUpdate, fields))
@@ -192,7 +174,7 @@ def update(
 def note(ref: str, body: str, as_email: str | None) -> None:
     """Add a note (Markdown) to an incident's timeline."""
     with database() as db, db.unit_of_work() as uow:
-        actor = _actor(uow, as_email)
+        actor = acting_as(uow, as_email)
         found = incidents.find_incident(uow, actor, ref)
         do_add_note(uow, actor, found.id, body)
         uow.commit()

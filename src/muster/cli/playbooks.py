@@ -11,8 +11,7 @@ from pathlib import Path
 
 import click
 
-from muster.cli.common import database, emit, handles_errors
-from muster.cli.incidents import AS_OPTION, JSON_OPTION, _actor
+from muster.cli.common import AS_OPTION, JSON_OPTION, acting_as, database, emit, handles_errors
 from muster.domain.incidents.service import find_incident
 from muster.domain.playbooks import runs, service
 from muster.domain.playbooks.defaults import do_install_defaults
@@ -41,7 +40,7 @@ def apply(file: Path, as_email: str | None, as_json: bool) -> None:
         )
     source = file.read_text(encoding="utf-8")
     with database() as db, db.unit_of_work() as uow:
-        found = service.do_apply_playbook(uow, _actor(uow, as_email), source)
+        found = service.do_apply_playbook(uow, acting_as(uow, as_email), source)
         uow.commit()
         out = playbook_out(found)
     emit(out, as_json, lambda: click.echo(f"{out.key}: version {out.current_version} saved"))
@@ -95,7 +94,7 @@ def dry_run_(key: str, incident_ref: str, as_email: str | None, as_json: bool) -
     """What playbook KEY would do on INCIDENT_REF (INC-12, 12 or an id) now; changes
     nothing."""
     with database() as db, db.unit_of_work(readonly=True) as uow:
-        actor = _actor(uow, as_email)
+        actor = acting_as(uow, as_email)
         incident = find_incident(uow, actor, incident_ref)
         previews = [preview_out(p) for p in dry_run(uow, actor, key, incident.id)]
 
@@ -117,7 +116,7 @@ def dry_run_(key: str, incident_ref: str, as_email: str | None, as_json: bool) -
 def run(key: str, incident_ref: str, as_email: str | None, as_json: bool) -> None:
     """Start playbook KEY on INCIDENT_REF; the engine takes its steps."""
     with database() as db, db.unit_of_work() as uow:
-        actor = _actor(uow, as_email)
+        actor = acting_as(uow, as_email)
         incident = find_incident(uow, actor, incident_ref)
         started = runs.do_run_manually(uow, actor, key, incident.id)
         uow.commit()
@@ -132,7 +131,7 @@ def run(key: str, incident_ref: str, as_email: str | None, as_json: bool) -> Non
 def install_defaults(as_email: str | None, as_json: bool) -> None:
     """Install the playbooks shipped with Muster whose keys are not taken."""
     with database() as db, db.unit_of_work() as uow:
-        installed = [playbook_out(p) for p in do_install_defaults(uow, _actor(uow, as_email))]
+        installed = [playbook_out(p) for p in do_install_defaults(uow, acting_as(uow, as_email))]
         uow.commit()
 
     def text() -> None:
