@@ -178,4 +178,4 @@ def note(ref: str, body: str, as_email: str | None) -> None:
         found = incidents.find_incident(uow, actor, ref)
         do_add_note(uow, actor, found.id, body)
         uow.commit()
-        click.echo(f"noted on INC-{found.number}")
+        click.echo(f"noted on {incidents.reference(found)}")

@@ -24,7 +24,7 @@ from muster.domain.incidents.models import Incident, SeverityLevel, Subscription
 from muster.domain.incidents.record import record
 from muster.domain.incidents.service import check_user, reference
 from muster.domain.incidents.update_schemas import SubscriptionIn, SubscriptionOut
-from muster.domain.incidents.visibility import can_see, get_visible_incident, user_can_see
+from muster.domain.incidents.visibility import can_see, get_visible_incident, person_may_see
 from muster.domain.notify.models import AnnouncementChannel
 from muster.errors import Conflict, FieldError, InvalidInput, NotFound
 
@@ -95,7 +95,7 @@ def do_subscribe(uow: UnitOfWork, actor: Actor, data: SubscriptionIn) -> Subscri
                     "a channel cannot follow a restricted incident",
                     errors=[FieldError("subscriber_type", "restricted incidents reach people only")],
                 )  # fmt: skip
-            if not user_can_see(uow, incident, user.id, Role.parse(user.role)):
+            if not person_may_see(uow, incident, user):
                 raise InvalidInput(
                     "this person may not see this restricted incident",
                     errors=[FieldError("subscriber_id", "not allowed to see this incident")],

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from muster.db.uow import UnitOfWork
-from muster.domain.accounts.models import Team, TeamMember
+from muster.domain.accounts.models import Team, TeamMember, User
 from muster.domain.events.actor import Actor, Role
 from muster.domain.incidents.models import Incident, Participant
 from muster.errors import NotFound
@@ -88,6 +88,14 @@ def user_can_see(uow: UnitOfWork, incident: Incident, user_id: str, role: Role) 
     notifications and exports may tell about it."""
     actor = Actor(kind="user", id=user_id, label="", role=role, via=Actor.system().via)
     return can_see(uow, actor, incident)
+
+
+def person_may_see(uow: UnitOfWork, incident: Incident, user: User | None) -> bool:
+    """Whether ``user`` is an active person who may see ``incident`` (for deciding whom
+    a message may tell about it)."""
+    if user is None or user.archived_at is not None:
+        return False
+    return user_can_see(uow, incident, user.id, Role.parse(user.role))
 
 
 def get_visible_incident(uow: UnitOfWork, actor: Actor, incident_id: str) -> Incident:

@@ -34,7 +34,6 @@ from sqlalchemy import func, select, update
 
 from muster.db.uow import UnitOfWork
 from muster.domain.accounts.models import User
-from muster.domain.events.actor import Role
 from muster.domain.events.models import Event
 from muster.domain.events.service import append_event
 from muster.domain.incidents.lifecycle import OPEN_STATUSES, STATUS_LABELS
@@ -43,7 +42,7 @@ from muster.domain.incidents.record import stream_of
 from muster.domain.incidents.roles import COMMANDER, holder
 from muster.domain.incidents.service import reference
 from muster.domain.incidents.views import incident_url
-from muster.domain.incidents.visibility import user_can_see
+from muster.domain.incidents.visibility import person_may_see
 from muster.domain.notify.models import ContactMethod, OutboxMessage
 from muster.domain.notify.outbox import ENGINE, idempotency_key, insert_rows, row_values
 from muster.domain.notify.plan import Step, steps_for
@@ -213,18 +212,11 @@ def _methods(uow: UnitOfWork, user: User, urgency: str) -> tuple[list[Step], dic
     return plan
 
 
-def may_hear_of(uow: UnitOfWork, incident: Incident, user: User | None) -> bool:
-    """Whether ``user`` is an active person who may see ``incident``."""
-    if user is None or user.archived_at is not None:
-        return False
-    return user_can_see(uow, incident, user.id, Role.parse(user.role))
-
-
 def queue_message(uow: UnitOfWork, incident: Incident, event: Event, message: Message) -> int:
     """Queue ``message`` for its person, if they may hear of the incident; returns how
     many rows were queued."""
     user = uow.session.get(User, message.user_id)
-    if not may_hear_of(uow, incident, user):
+    if not person_may_see(uow, incident, user):
         return 0
     assert user is not None
     steps, methods = _methods(uow, user, message.urgency)
@@ -328,7 +320,7 @@ def _cancel_for_those_who_cannot_see(uow: UnitOfWork, incident: Incident) -> int
     ).all()
     count = 0
     for user_id in waiting:
-        if user_id and not may_hear_of(uow, incident, uow.session.get(User, user_id)):
+        if user_id and not person_may_see(uow, incident, uow.session.get(User, user_id)):
             count += cancel_incident_messages(
                 uow, incident, "not sent: the incident is restricted", user_id=user_id
             )

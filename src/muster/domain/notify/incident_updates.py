@@ -16,13 +16,12 @@ from __future__ import annotations
 
 from muster.db.uow import UnitOfWork
 from muster.domain.accounts.models import User
-from muster.domain.events.actor import Role
 from muster.domain.events.models import Event
 from muster.domain.incidents.lifecycle import STATUS_LABELS
 from muster.domain.incidents.models import Incident, SeverityLevel, StatusUpdate, Subscription
 from muster.domain.incidents.service import reference
 from muster.domain.incidents.subscriptions import subscribers_of
-from muster.domain.incidents.visibility import user_can_see
+from muster.domain.incidents.visibility import person_may_see
 from muster.domain.notify.models import AnnouncementChannel, ContactMethod
 from muster.domain.notify.outbox import queue_announcement, queue_notice
 from muster.domain.notify.plan import MethodView, default_steps
@@ -69,9 +68,7 @@ def _to_person(
     subject: str, text: str,
 ) -> int:  # fmt: skip
     user = uow.session.get(User, sub.subscriber_id)
-    if user is None or user.archived_at is not None:
-        return 0
-    if not user_can_see(uow, incident, user.id, Role.parse(user.role)):
+    if user is None or not person_may_see(uow, incident, user):
         return 0
     method = update_method(uow, user)
     if method is None:

@@ -19,6 +19,7 @@ from muster.clock import ensure_utc, isoformat
 from muster.db.uow import UnitOfWork
 from muster.domain.events.models import Event
 from muster.domain.incidents.models import Incident, IncidentWebhook
+from muster.domain.incidents.service import reference
 from muster.domain.incidents.webhooks import active_webhooks, wants
 from muster.domain.notify.jobs import Options, Outgoing
 from muster.domain.notify.models import OutboxMessage
@@ -68,7 +69,7 @@ def _row(
     }
     if incident is not None:
         body["incident"] = {
-            "id": incident.id, "reference": f"INC-{incident.number}", "title": incident.title,
+            "id": incident.id, "reference": reference(incident), "title": incident.title,
             "severity": incident.severity, "status": incident.status,
             "restricted": incident.restricted, "customer_facing": incident.customer_facing,
         }  # fmt: skip

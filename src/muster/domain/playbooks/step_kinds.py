@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from muster.db.uow import UnitOfWork
 from muster.domain.accounts.models import User
-from muster.domain.events.actor import Actor, Role
+from muster.domain.events.actor import Actor
 from muster.domain.incidents.models import Incident
 from muster.domain.incidents.participants import do_add_participant
 from muster.domain.incidents.record import record
@@ -31,7 +31,7 @@ from muster.domain.incidents.task_schemas import TaskIn
 from muster.domain.incidents.tasks import do_create_task
 from muster.domain.incidents.update_schemas import InternalUpdateIn, PublicUpdateIn
 from muster.domain.incidents.updates import do_post_update
-from muster.domain.incidents.visibility import user_can_see
+from muster.domain.incidents.visibility import person_may_see
 from muster.domain.notify.incident_updates import update_method
 from muster.domain.notify.models import AnnouncementChannel
 from muster.domain.notify.outbox import queue_announcement, queue_notice
@@ -181,7 +181,7 @@ def notify(ctx: StepContext, step: s.NotifyStep) -> Result:
         told += 1
     for user in people:
         method = None
-        if user_can_see(ctx.uow, ctx.incident, user.id, Role.parse(user.role)):
+        if person_may_see(ctx.uow, ctx.incident, user):
             method = update_method(ctx.uow, user)
         if method is None:
             held_back += 1
