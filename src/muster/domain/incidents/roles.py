@@ -36,12 +36,25 @@ def check_role_type(uow: UnitOfWork, key: str) -> IncidentRoleType:
 
 
 def current_roles(uow: UnitOfWork, incident_id: str) -> Sequence[RoleAssignment]:
-    return uow.session.scalars(
+    return current_roles_of(uow, [incident_id]).get(incident_id, [])
+
+
+def current_roles_of(
+    uow: UnitOfWork, incident_ids: Sequence[str]
+) -> dict[str, list[RoleAssignment]]:
+    """The roles held now in each of ``incident_ids``, in the roles' order (one query)."""
+    if not incident_ids:
+        return {}
+    rows = uow.session.scalars(
         select(RoleAssignment)
         .join(IncidentRoleType, IncidentRoleType.id == RoleAssignment.role_type_id)
-        .where(RoleAssignment.incident_id == incident_id, RoleAssignment.ended_at.is_(None))
-        .order_by(IncidentRoleType.position)
-    ).all()
+        .where(RoleAssignment.incident_id.in_(incident_ids), RoleAssignment.ended_at.is_(None))
+        .order_by(IncidentRoleType.position, RoleAssignment.started_at)
+    )
+    held: dict[str, list[RoleAssignment]] = {}
+    for row in rows:
+        held.setdefault(row.incident_id, []).append(row)
+    return held
 
 
 def role_history(uow: UnitOfWork, incident_id: str) -> Sequence[RoleAssignment]:
@@ -67,10 +80,18 @@ def holder(uow: UnitOfWork, incident_id: str, key: str) -> RoleAssignment | None
 
 def needs_commander(uow: UnitOfWork, incident: Incident) -> bool:
     """An open incident whose severity requires a Commander, with none assigned."""
+    return lacks_commander(
+        incident,
+        uow.session.get(SeverityLevel, incident.severity),
+        holder(uow, incident.id, COMMANDER) is not None,
+    )
+
+
+def lacks_commander(incident: Incident, level: SeverityLevel | None, has_commander: bool) -> bool:
+    """:func:`needs_commander` from what the caller already loaded."""
     if incident.status not in OPEN_STATUSES:
         return False
-    level = uow.session.get(SeverityLevel, incident.severity)
-    return bool(level and level.requires_commander) and holder(uow, incident.id, COMMANDER) is None
+    return bool(level and level.requires_commander) and not has_commander
 
 
 def do_assign_role(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from muster.db.uow import UnitOfWork
 from muster.domain.catalog.models import Service
 from muster.domain.incidents.models import Incident, SeverityLevel
-from muster.domain.incidents.roles import current_roles, needs_commander
+from muster.domain.incidents.roles import COMMANDER, current_roles_of, lacks_commander
 from muster.domain.incidents.schemas import IncidentOut, RoleHolderOut, ServiceRef
 from muster.domain.incidents.service import reference
 
@@ -26,9 +26,11 @@ def incidents_out(uow: UnitOfWork, incidents: Sequence[Incident]) -> list[Incide
     service_ids = {s.service_id for i in incidents for s in i.services}
     rows = uow.session.execute(select(Service.id, Service.name).where(Service.id.in_(service_ids)))
     names = {r.id: r.name for r in rows}
-    levels = {lv.level: lv.name for lv in uow.session.scalars(select(SeverityLevel))}
+    levels = {lv.level: lv for lv in uow.session.scalars(select(SeverityLevel))}
+    held = current_roles_of(uow, [i.id for i in incidents])
     out = []
     for incident in incidents:
+        level = levels.get(incident.severity)
         roles = [
             RoleHolderOut(
                 role=a.role_type.key,
@@ -37,7 +39,7 @@ def incidents_out(uow: UnitOfWork, incidents: Sequence[Incident]) -> list[Incide
                 user_name=a.user.name,
                 since=a.started_at,
             )
-            for a in current_roles(uow, incident.id)
+            for a in held.get(incident.id, [])
         ]
         out.append(
             IncidentOut(
@@ -49,7 +51,7 @@ def incidents_out(uow: UnitOfWork, incidents: Sequence[Incident]) -> list[Incide
                 summary=incident.summary,
                 type=incident.type_key,
                 severity=incident.severity,
-                severity_name=levels.get(incident.severity, f"SEV{incident.severity}"),
+                severity_name=level.name if level else f"SEV{incident.severity}",
                 status=incident.status,
                 impact=incident.impact,
                 customer_facing=incident.customer_facing,
@@ -77,7 +79,9 @@ def incidents_out(uow: UnitOfWork, incidents: Sequence[Incident]) -> list[Incide
                 declared_by=incident.declared_by,
                 updated_at=incident.updated_at,
                 next_update_due_at=incident.next_update_due_at,
-                needs_commander=needs_commander(uow, incident),
+                needs_commander=lacks_commander(
+                    incident, level, any(r.role == COMMANDER for r in roles)
+                ),
             )
         )
     return out

@@ -4,8 +4,6 @@ incident of an alert group (for the group page's "Incident" card)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,7 +14,7 @@ from muster.db.uow import UnitOfWork
 from muster.domain.accounts.models import User
 from muster.domain.alerts.models import AlertGroup
 from muster.domain.incidents.links import incident_of_group
-from muster.domain.incidents.models import Incident, IncidentRoleType, RoleAssignment
+from muster.domain.incidents.models import Incident
 from muster.domain.incidents.visibility import can_see
 from muster.domain.oncall.models import Schedule
 from muster.errors import FieldError, InvalidInput
@@ -42,24 +40,6 @@ def schedule_choices(uow: UnitOfWork) -> list[tuple[str, str]]:
         select(Schedule.id, Schedule.name).order_by(func.lower(Schedule.name))
     ).all()
     return [(r.id, r.name) for r in rows]
-
-
-def role_holders(uow: UnitOfWork, incident_ids: Sequence[str]) -> dict[str, list[RoleAssignment]]:
-    """The current role holders of each incident, in role order (one query for all)."""
-    if not incident_ids:
-        return {}
-    rows = uow.session.scalars(
-        select(RoleAssignment)
-        .join(IncidentRoleType, IncidentRoleType.id == RoleAssignment.role_type_id)
-        .where(
-            RoleAssignment.incident_id.in_(list(incident_ids)), RoleAssignment.ended_at.is_(None)
-        )
-        .order_by(IncidentRoleType.position, RoleAssignment.started_at)
-    ).all()
-    out: dict[str, list[RoleAssignment]] = defaultdict(list)
-    for row in rows:
-        out[row.incident_id].append(row)
-    return out
 
 
 def local_input(value: datetime | None, caller: Caller) -> str:

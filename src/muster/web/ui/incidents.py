@@ -16,6 +16,7 @@ from muster.domain.events.actor import Role
 from muster.domain.incidents import saved_views
 from muster.domain.incidents.lifecycle import OPEN_STATUSES, STATUS_LABELS
 from muster.domain.incidents.links import incident_of_group
+from muster.domain.incidents.roles import current_roles_of
 from muster.domain.incidents.schemas import IncidentCreate
 from muster.domain.incidents.service import (
     IncidentFilter,
@@ -44,7 +45,6 @@ from muster.web.ui.incident_choices import (
     local_input,
     parse_local,
     people_choices,
-    role_holders,
     split_list,
 )
 from muster.web.ui.render import env, render
@@ -124,7 +124,7 @@ def list_page(
             caller,
             region="_incidents_table.html",
             incidents=page.items,
-            holders=role_holders(uow, ids),
+            holders=current_roles_of(uow, ids),
             service_names=dict(services),
             levels={lv.level: lv for lv in severity_levels(uow)},
             types=[(t.key, t.name) for t in incident_types(uow)],
