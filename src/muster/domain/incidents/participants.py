@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from muster.db.uow import UnitOfWork
-from muster.domain.accounts.models import User
 from muster.domain.accounts.permissions import require
 from muster.domain.events.actor import Actor, Role
 from muster.domain.incidents.models import Incident, Participant, RoleAssignment
 from muster.domain.incidents.record import record
 from muster.domain.incidents.visibility import get_visible_incident
+from muster.domain.oncall.service import check_users_active
 from muster.errors import Conflict, FieldError, InvalidInput
 
 
@@ -42,9 +42,7 @@ def add_participant(
     event asks the notification engine to page them."""
     if _active(uow, incident.id, user_id) is not None:
         return None
-    user = uow.session.get(User, user_id)
-    if user is None or user.archived_at is not None:
-        raise InvalidInput("unknown person", errors=[FieldError("user_id", "no active user")])
+    user = check_users_active(uow, [("user_id", user_id)])[user_id]
     row = Participant(
         incident_id=incident.id, user_id=user_id, joined_at=uow.now, added_by=actor.label
     )

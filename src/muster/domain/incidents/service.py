@@ -37,6 +37,7 @@ from muster.domain.incidents.visibility import (
     sees_all_restricted,
     visible_clause,
 )
+from muster.domain.oncall.service import check_users_active
 from muster.errors import FieldError, InvalidInput, NotFound
 
 MAX_PAGE = 200
@@ -69,12 +70,8 @@ def check_services(uow: UnitOfWork, ids: Sequence[str], *, field: str = "service
 
 
 def check_user(uow: UnitOfWork, user_id: str, *, field: str) -> User:
-    user = uow.session.get(User, user_id)
-    if user is None or user.archived_at is not None:
-        raise InvalidInput(
-            "unknown person", errors=[FieldError(field, "no active user has this id")]
-        )
-    return user
+    """The active person ``user_id``; :class:`InvalidInput` naming ``field`` otherwise."""
+    return check_users_active(uow, [(field, user_id)])[user_id]
 
 
 def _unique(items: Sequence[str]) -> list[str]:
