@@ -112,7 +112,7 @@ def do_declare_incident(uow: UnitOfWork, actor: Actor, data: IncidentCreate) -> 
     incident.services = [IncidentService(service_id=s) for s in services]
     uow.session.add(incident)
     uow.flush()
-    _schedule_next_update(uow, incident)
+    schedule_next_update(uow, incident)
     record(
         uow, actor, incident, "incident.declared",
         number=number, title=incident.title, type=kind.key, severity=incident.severity,
@@ -180,13 +180,15 @@ def do_update_incident(
         return incident
     incident.updated_at = uow.now
     if "severity" in changes:
-        _schedule_next_update(uow, incident)
+        schedule_next_update(uow, incident)
     record(uow, actor, incident, "incident.updated", changes=changes)
     return incident
 
 
-def _schedule_next_update(uow: UnitOfWork, incident: Incident) -> None:
-    """When the next status update is due, by the severity's cadence."""
+def schedule_next_update(uow: UnitOfWork, incident: Incident) -> None:
+    """Recompute ``next_update_due_at`` by the severity's cadence, from the last update
+    (or the declaration); none once the incident is no longer open (after an update, a
+    transition, a severity change)."""
     level = uow.session.get(SeverityLevel, incident.severity)
     cadence = level.update_cadence_minutes if level else None
     if cadence is None or incident.status not in OPEN_STATUSES:
@@ -194,11 +196,6 @@ def _schedule_next_update(uow: UnitOfWork, incident: Incident) -> None:
         return
     since = incident.last_update_at or incident.declared_at
     incident.next_update_due_at = since + timedelta(minutes=cadence)
-
-
-def schedule_next_update(uow: UnitOfWork, incident: Incident) -> None:
-    """Recompute ``next_update_due_at`` (after an update, a transition, a severity change)."""
-    _schedule_next_update(uow, incident)
 
 
 def get_incident(uow: UnitOfWork, actor: Actor, incident_id: str) -> Incident:
