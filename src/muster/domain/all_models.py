@@ -4,6 +4,7 @@ from muster.db.base import Base
 from muster.domain.accounts import models as accounts_models
 from muster.domain.alerts import models as alerts_models
 from muster.domain.catalog import models as catalog_models
+from muster.domain.compliance import models as compliance_models
 from muster.domain.escalation import models as escalation_models
 from muster.domain.events import models as events_models
 from muster.domain.incidents import models as incidents_models
@@ -16,6 +17,7 @@ __all__ = [
     "accounts_models",
     "alerts_models",
     "catalog_models",
+    "compliance_models",
     "escalation_models",
     "events_models",
     "incidents_models",

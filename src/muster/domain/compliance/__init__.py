@@ -1,0 +1,2 @@
+"""Compliance: regulatory notification regimes and their clocks on incidents, evidence
+and its chain of custody, legal holds."""
