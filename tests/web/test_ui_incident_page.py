@@ -383,3 +383,35 @@ def test_manager_corrects_a_time(
     r = post(client, csrf, f"/incidents/{incident_id}/times", **data)
     assert r.status_code == 303
     assert load(db, incident_id).investigating_at == START + timedelta(minutes=10)
+
+
+def test_person_fields_share_one_list_and_take_an_email(
+    client: TestClient, db: Database, crew: Crew
+) -> None:
+    incident_id = new_incident(db, crew.ic, title="Checkout is down", severity=2)
+    base = f"/incidents/{incident_id}"
+    csrf = as_person(client, crew.ic)
+    assert post(client, csrf, base + "/tasks", title="Roll back", owner_id=crew.resp.id).status_code == 303  # fmt: skip
+    page = client.get(base).text
+    # One list of people, however many role rows and tasks ask for a person.
+    assert page.count('<datalist id="people-options">') == 1
+    assert page.count(f'<option value="{crew.resp.email}">') == 1
+    assert page.count('list="people-options"') >= 3
+    # The datalist gives an email; "Name (email)" typed by hand works too.
+    assert post(client, csrf, base + "/roles/assign", role="scribe", user_id=crew.resp.email.upper()).status_code == 303  # fmt: skip
+    named = f"Someone ({crew.outsider.email})"
+    assert post(client, csrf, base + "/participants/add", user_id=named).status_code == 303
+    with db.unit_of_work(readonly=True) as uow:
+        task_id = uow.session.scalars(select(Task.id).where(Task.incident_id == incident_id)).one()
+    assert post(client, csrf, f"{base}/tasks/{task_id}", owner_id=crew.ic.email).status_code == 303  # fmt: skip
+    with db.unit_of_work(readonly=True) as uow:
+        scribe = uow.session.scalar(
+            select(RoleAssignment.user_id).where(RoleAssignment.ended_at.is_(None))
+        )
+        task = uow.session.get(Task, task_id)
+        assert (scribe, task and task.owner_id) == (crew.resp.id, crew.ic.id)
+    assert count(db, Participant, Participant.user_id == crew.outsider.id) == 1
+    # An email nobody has is refused like an unknown id, and changes nothing.
+    r = post(client, csrf, base + "/roles/assign", role="deputy", user_id="nobody@example.com")
+    assert r.status_code in (404, 422)
+    assert count(db, RoleAssignment, RoleAssignment.ended_at.is_(None)) == 1

@@ -29,7 +29,7 @@ from muster.web.ui.forms import (
     posted_lists,
     see_other,
 )
-from muster.web.ui.incident_choices import parse_local, split_list
+from muster.web.ui.incident_choices import parse_local, person_id, split_list
 from muster.web.ui.incident_page import run_action
 from muster.web.ui.incidents import form_page
 
@@ -169,7 +169,7 @@ def assign_role(
     def command(uow: UnitOfWork) -> None:
         if not user_id:
             raise InvalidInput("choose a person", errors=[FieldError("user_id", "required")])
-        roles.do_assign_role(uow, caller.actor, incident_id, role, user_id)
+        roles.do_assign_role(uow, caller.actor, incident_id, role, person_id(uow, user_id))
 
     return run_action(
         request, caller, ctx, incident_id, command, prefix=f"role-{role}", fields=fields,
@@ -255,7 +255,8 @@ def add_participant(
     def command(uow: UnitOfWork) -> None:
         if not user_id:
             raise InvalidInput("choose a person", errors=[FieldError("user_id", "required")])
-        participants.do_add_participant(uow, caller.actor, incident_id, user_id, page=page)
+        who = person_id(uow, user_id)
+        participants.do_add_participant(uow, caller.actor, incident_id, who, page=page)
 
     return run_action(
         request, caller, ctx, incident_id, command, prefix="part", fields=fields,

@@ -4,6 +4,7 @@ incident of an alert group (for the group page's "Incident" card)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,35 @@ def people_choices(uow: UnitOfWork) -> list[tuple[str, str]]:
         .order_by(func.lower(User.name), User.id)
     ).all()
     return [(r.id, f"{r.name} ({r.email})") for r in rows]
+
+
+def person_options(uow: UnitOfWork) -> list[tuple[str, str]]:
+    """(email, name) of every active person, by name: the one ``<datalist>`` an incident
+    page's person fields share (a select per role and task repeated the whole list)."""
+    rows = uow.session.execute(
+        select(User.email, User.name)
+        .where(User.archived_at.is_(None))
+        .order_by(func.lower(User.name), User.id)
+    ).all()
+    return [(r.email, r.name) for r in rows]
+
+
+_EMAIL_IN_PARENS = re.compile(r"\(([^()\s]+@[^()\s]+)\)\s*$")
+
+
+def person_id(uow: UnitOfWork, value: str) -> str:
+    """The id of the person a person field names: their id, their email (what the shared
+    datalist offers) or "Name (email)". Anything else is passed on unchanged, for the
+    command to refuse as it refuses an unknown id."""
+    value = value.strip()
+    named = _EMAIL_IN_PARENS.search(value)
+    email = named.group(1) if named else value
+    if "@" not in email:
+        return value
+    found = uow.session.scalar(
+        select(User.id).where(func.lower(User.email) == email.lower(), User.archived_at.is_(None))
+    )
+    return found or value
 
 
 def schedule_choices(uow: UnitOfWork) -> list[tuple[str, str]]:

@@ -25,7 +25,7 @@ from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
 from muster.web.live import live_context
 from muster.web.ui.forms import FormState, blank_form, failed_form, see_other
-from muster.web.ui.incident_choices import people_choices, schedule_choices
+from muster.web.ui.incident_choices import people_choices, person_options, schedule_choices
 from muster.web.ui.incident_sections import work_context
 from muster.web.ui.incident_stakeholder_view import stakeholder_context
 from muster.web.ui.render import render
@@ -108,6 +108,7 @@ def incident_page(
         groups_choices=[(g.id, g.summary[:100]) for g in groups],
         merged_into=merged_into,
         people=people_choices(uow) if can_act else [],
+        people_options=person_options(uow) if can_act else [],
         schedules=schedule_choices(uow) if can_act else [],
         can_act=can_act,
         can_manage=caller.actor.role >= Role.MANAGER,

@@ -23,7 +23,7 @@ from muster.errors import FieldError, InvalidInput, NotFound
 from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
 from muster.web.ui.forms import CSRF_FIELD, parse_form, posted
-from muster.web.ui.incident_choices import parse_local
+from muster.web.ui.incident_choices import parse_local, person_id
 from muster.web.ui.incident_page import run_action
 
 router = APIRouter(include_in_schema=False)
@@ -51,7 +51,7 @@ def add_task(
             "due_at": parse_local(fields.get("due_at", ""), caller, field="due_at"),
         }
         if fields.get("owner_id"):
-            data["owner_id"] = fields["owner_id"]
+            data["owner_id"] = person_id(uow, fields["owner_id"])
         tasks.do_create_task(uow, caller.actor, incident_id, parse_form(TaskIn, data))
 
     return run_action(
@@ -74,6 +74,8 @@ def change_task(
     def command(uow: UnitOfWork) -> None:
         if not wanted:
             raise InvalidInput("nothing to change", errors=[FieldError("status", "required")])
+        if "owner_id" in wanted:
+            wanted["owner_id"] = person_id(uow, wanted["owner_id"])
         task = tasks.get_task(uow, caller.actor, task_id)
         if task.incident_id != incident_id:
             raise InvalidInput("not this incident's task", errors=[FieldError("task", "unknown")])
