@@ -116,3 +116,27 @@ def test_describe() -> None:
     assert describe(trig(event="severity_changed")) == "severity changed"
     assert describe(trig(event="status_changed", to=["contained"])) == "status changed to contained"
     assert describe(trig(event="phase_entered", phase="recovering")) == "phase entered: recovering"
+
+
+def test_deadline_approaching_names_a_report_or_a_whole_regime() -> None:
+    event = {"deadline": "nis2-23/early-warning", "regime": "nis2-23", "minutes_left": 60}
+    assert matches(
+        trig(event="deadline_approaching", deadline="nis2-23"),
+        "incident.deadline_approaching",
+        event,
+    )
+    assert matches(
+        trig(event="deadline_approaching", deadline="NIS2-23/early-warning"),
+        "incident.deadline_approaching",
+        event,
+    )
+    assert not matches(
+        trig(event="deadline_approaching", deadline="nis2-23/final"),
+        "incident.deadline_approaching",
+        event,
+    )
+    assert not matches(
+        trig(event="deadline_approaching", deadline="gdpr-33"),
+        "incident.deadline_approaching",
+        event,
+    )

@@ -64,8 +64,8 @@ class Trigger(Strict):
       ``summary``, ``source``) — an alert linked to the incident, or arriving on one
       of its groups;
     * ``task_completed`` (``title_contains``, optional);
-    * ``deadline_approaching`` (``deadline``: a compliance clock name, ``minutes``
-      before it is due; fires once the compliance clocks exist);
+    * ``deadline_approaching`` (``deadline``: a regulatory report, ``gdpr-33/authority``,
+      or a whole regime, ``nis2-23``; ``minutes``: at most this long before it is due);
     * ``manual``: only when someone runs it.
     """
 

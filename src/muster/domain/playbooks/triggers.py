@@ -6,8 +6,11 @@ holds the alert's facts (``labels``, ``severity``, ``summary``, ``source``) rath
 event's own data. The playbook's ``conditions`` are checked separately, over the
 incident as it is (a trigger says *when* to look, conditions say *whether*).
 
-``deadline_approaching`` answers ``incident.deadline_approaching`` {deadline, minutes_left}
-(appended by the compliance clocks when they exist).
+``deadline_approaching`` answers ``incident.deadline_approaching`` {deadline, regime,
+minutes_left}, which the compliance clocks append at 50 %, 75 % and 90 % of a clock and at
+one hour left (:mod:`muster.engine.modules.compliance_clocks`). The trigger's ``deadline``
+names one report (``gdpr-33/authority``) or every report of a regime (``nis2-23``); its
+``minutes`` fires on the first of those events with at most that many minutes left.
 """
 
 from __future__ import annotations
@@ -106,8 +109,11 @@ def _task_completed(
 def _deadline(trigger: Trigger, event_type: str, data: Mapping[str, Any]) -> bool:
     if event_type != "incident.deadline_approaching":
         return False
-    if trigger.deadline and str(data.get("deadline", "")).casefold() != trigger.deadline.casefold():
-        return False
+    if trigger.deadline:
+        wanted = trigger.deadline.casefold()
+        names = {str(data.get("deadline", "")).casefold(), str(data.get("regime", "")).casefold()}
+        if wanted not in names:
+            return False
     left = data.get("minutes_left")
     if trigger.minutes is None or left is None:
         return True
