@@ -131,3 +131,24 @@ def test_restricted_incidents_stay_hidden(
         assert client.post(path, json={"incident_id": hidden}, headers=responder).status_code == 404
     listed = client.get("/api/v1/playbook-runs", params={"incident_id": hidden}, headers=responder)
     assert listed.status_code == 404
+
+
+def test_restore_an_earlier_version(client: TestClient, people: dict[str, Person]) -> None:
+    manager = people["manager"].auth
+    created = client.post(API, json={"source": SOURCE}, headers=manager).json()
+    client.post(
+        API, json={"source": SOURCE.replace("Checkout\n", "Checkout v2\n")}, headers=manager
+    )
+    url = f"{API}/{created['id']}/versions/1/restore"
+    assert client.post(url, headers=people["responder"].auth).status_code == 403
+    restored = client.post(url, headers=manager)
+    assert restored.status_code == 200, restored.text
+    body = restored.json()
+    assert (body["current_version"], body["name"]) == (3, "Checkout")
+    assert body["versions"][0]["source"] == SOURCE
+    # The current version again: nothing new.
+    again = client.post(f"{API}/{created['id']}/versions/3/restore", headers=manager).json()
+    assert again["current_version"] == 3
+    assert (
+        client.post(f"{API}/{created['id']}/versions/7/restore", headers=manager).status_code == 404
+    )

@@ -473,3 +473,35 @@ steps:
                     data={"playbook_id": playbook_id, "do": "run"}, follow_redirects=False)  # fmt: skip
     assert r.status_code == 403  # no CSRF token
     assert count(db, PlaybookRun) == 0
+
+
+def test_an_earlier_version_is_restored_as_the_next_one(
+    client: TestClient, db: Database, people: dict[str, Person]
+) -> None:
+    csrf = as_person(client, people["manager"])
+    playbook_id = create(client, csrf)
+    edited = SOURCE.replace("Open a bridge", "Open a bridge call")
+    assert post(client, csrf, f"/playbooks/{playbook_id}", source=edited).status_code == 303
+    old = client.get(f"/playbooks/{playbook_id}/versions/1").text
+    assert "Restore version 1" in old
+    assert "Restore version" not in client.get(f"/playbooks/{playbook_id}/versions/2").text
+
+    r = post(client, csrf, f"/playbooks/{playbook_id}/versions/1/restore")
+    assert r.status_code == 303
+    assert versions_of(db, playbook_id) == [1, 2, 3]
+    with db.unit_of_work(readonly=True) as uow:
+        v3 = uow.session.scalars(
+            select(PlaybookVersion.source).where(
+                PlaybookVersion.playbook_id == playbook_id, PlaybookVersion.version == 3
+            )
+        ).one()
+        restored = uow.session.scalars(
+            select(Event.data).where(Event.type == "playbook.version_restored")
+        ).one()
+    assert v3 == SOURCE
+    assert (restored["version"], restored["from_version"]) == (3, 1)
+    # No such version, and not for responders: nothing changes.
+    assert post(client, csrf, f"/playbooks/{playbook_id}/versions/9/restore").status_code == 404
+    csrf = as_person(client, people["responder"])
+    assert post(client, csrf, f"/playbooks/{playbook_id}/versions/1/restore").status_code == 403
+    assert versions_of(db, playbook_id) == [1, 2, 3]

@@ -59,6 +59,22 @@ def do_apply_playbook(
     return playbook
 
 
+def do_restore_version(uow: UnitOfWork, actor: Actor, playbook_id: str, number: int) -> Playbook:
+    """Save version ``number``'s YAML as the playbook's next version: its triggers,
+    conditions and steps come back, and no version is rewritten (runs already started keep
+    the version they started with). Precondition: the actor is a manager. Restoring the
+    current version changes nothing; an archived playbook comes back."""
+    require(actor, Role.MANAGER)
+    playbook = get_playbook(uow, playbook_id)
+    source = get_version(uow, playbook.id, number).source
+    before = playbook.current_version
+    restored = do_apply_playbook(uow, actor, source)
+    if restored.current_version != before:
+        _event(uow, actor, restored, "playbook.version_restored",
+               version=restored.current_version, from_version=number)  # fmt: skip
+    return restored
+
+
 def _create(
     uow: UnitOfWork, actor: Actor, definition: PlaybookDef, source: str, *, builtin: bool
 ) -> Playbook:

@@ -116,6 +116,23 @@ def archive_playbook(
 
 
 @router.post(
+    "/playbooks/{playbook_id}/versions/{version}/restore",
+    response_model=PlaybookOut,
+    summary="Save an earlier version as the next version (manager)",
+)
+def restore_version(
+    playbook_id: str,
+    version: int,
+    caller: Caller = Depends(MANAGER),
+    ctx: AppContext = Depends(app_context),
+) -> PlaybookOut:
+    with ctx.db.unit_of_work() as uow:
+        playbook = service.do_restore_version(uow, caller.actor, playbook_id, version)
+        uow.commit()
+        return playbook_out(playbook, service.versions(uow, playbook.id))
+
+
+@router.post(
     "/playbooks/{playbook_id}/dry-run",
     response_model=ListOut[StepPreviewOut],
     summary="What the playbook would do on an incident now (changes nothing)",

@@ -214,6 +214,21 @@ def version_page(
         )
 
 
+@router.post("/playbooks/{playbook_id}/versions/{version}/restore")
+def restore_version(
+    playbook_id: str,
+    version: int,
+    caller: Caller = MANAGER,
+    ctx: AppContext = Depends(app_context),
+) -> Response:
+    """Bring an earlier version back as the next one (an old version that no longer
+    validates is refused with the reason, and nothing changes)."""
+    with ctx.db.unit_of_work() as uow:
+        playbook = playbooks.do_restore_version(uow, caller.actor, playbook_id, version)
+        uow.commit()
+    return see_other(f"/playbooks/{playbook.id}")
+
+
 @router.post("/playbooks/{playbook_id}/archive")
 def archive(
     playbook_id: str,
