@@ -1,5 +1,6 @@
 """Exports: the incident list as CSV / JSON (exactly what each caller may see, with the
-list's filters, formula cells neutralised, capped) and one incident whole as JSON."""
+list's filters, formula cells neutralised, capped) and one incident whole as JSON (the
+report's other formats and sections: test_incident_report.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from muster.domain.accounts.schemas import MemberAdd, TeamCreate
 from muster.domain.accounts.service import do_add_team_member, do_create_team
 from muster.domain.catalog.schemas import ServiceCreate
 from muster.domain.catalog.service import do_create_service
-from muster.domain.incidents import exports, notes, participants, roles, tasks, transitions
+from muster.domain.incidents import exports, notes, participants, report, roles, tasks, transitions
 from muster.domain.incidents.service import IncidentFilter
 from muster.domain.incidents.task_schemas import TaskIn
 from muster.domain.incidents.update_schemas import InternalUpdateIn, PublicUpdateIn
@@ -220,8 +221,8 @@ def test_one_incident_exported_whole(
     client: TestClient, db: Database, scene: Scene, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _work(db, scene, scene.secret, scene.sec)
-    monkeypatch.setattr(exports, "MAX_LIMIT", 3)  # so the timeline takes several pages
-    url = f"{API}/{scene.secret}/export"
+    monkeypatch.setattr(report, "MAX_LIMIT", 3)  # so the timeline takes several pages
+    url = f"{API}/{scene.secret}/export.json"
     r = client.get(url, headers=scene.sec.auth)
     assert r.status_code == 200, r.text
     assert r.headers["content-disposition"].endswith('.json"')
@@ -243,16 +244,24 @@ def test_one_incident_exported_whole(
     internal = next(u for u in body["updates"] if u["kind"] == "internal")
     assert internal["conditions"] == "Login is hammered"
     assert {p["user_id"] for p in body["participants"]} >= {scene.sec.id, scene.ic.id}
-    history = [(h["role"], h["user_id"], h["ended_at"] is None) for h in body["role_history"]]
+    history = [(h["role"], h["user_id"], h["ended_at"] is None) for h in body["roles"]]
     assert history == [("commander", scene.sec.id, False), ("commander", scene.ic.id, True)]
     # The same with the whole timeline in one page.
     monkeypatch.undo()
     again = client.get(url, headers=scene.admin.auth).json()
-    assert [e["event_id"] for e in again["timeline"]] == [e["event_id"] for e in timeline]
+    *same, exported = again["timeline"]  # the first export is on the timeline now
+    assert [e["event_id"] for e in same] == [e["event_id"] for e in timeline]
+    assert (exported["type"], exported["data"]["format"]) == ("incident.exported", "json")
     # Hidden from anyone who may not see it, and unknown ids: 404.
     for person in (scene.outsider, scene.viewer):
         r = client.get(url, headers=person.auth)
         assert r.status_code == 404
         assert "Credential" not in r.text
-    assert client.get(f"{API}/nope/export", headers=scene.admin.auth).status_code == 404
-    assert client.get(f"{API}/{scene.down}/export", headers=scene.viewer.auth).status_code == 200
+    assert client.get(f"{API}/nope/export.json", headers=scene.admin.auth).status_code == 404
+    assert client.get(f"{API}/{scene.down}/export.json", headers=scene.viewer.auth).is_success
+    # The older path without ".json" is the same export.
+    assert (
+        client.get(f"{API}/{scene.secret}/export", headers=scene.outsider.auth).status_code == 404
+    )
+    old = client.get(f"{API}/{scene.down}/export", headers=scene.viewer.auth)
+    assert old.json()["incident"]["id"] == scene.down

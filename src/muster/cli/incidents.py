@@ -1,4 +1,5 @@
-"""``muster incident``: declare, list, show, update (fields and status) and add notes.
+"""``muster incident``: declare, list, show, update (fields and status), add notes and
+export one whole (JSON, HTML report, PDF).
 
 Commands act as the CLI (an administrator) unless ``--as EMAIL`` names a person, whose
 role and visibility then apply exactly as through the API.
@@ -7,23 +8,35 @@ role and visibility then apply exactly as through the API.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import click
 
-from muster.cli.common import AS_OPTION, JSON_OPTION, acting_as, database, emit, handles_errors
+from muster.cli.common import (
+    AS_OPTION,
+    JSON_OPTION,
+    acting_as,
+    database,
+    emit,
+    handles_errors,
+    settings,
+)
 from muster.domain.catalog.service import find_service
 from muster.domain.incidents import service as incidents
 from muster.domain.incidents import transitions
 from muster.domain.incidents.lifecycle import OPEN_STATUSES, STATUS_LABELS
 from muster.domain.incidents.notes import do_add_note
+from muster.domain.incidents.report import FORMATS, export_report, json_chunks
 from muster.domain.incidents.schemas import IncidentCreate, IncidentOut, IncidentUpdate
 from muster.domain.incidents.views import incident_out, incidents_out
 from muster.domain.inputs import parse_input
+from muster.web.pdf import check_pdf_available, html_to_pdf
+from muster.web.ui.report_html import report_html
 
 
 @click.group("incident")
 def incident() -> None:
-    """Incidents: declare, list, show, update, note."""
+    """Incidents: declare, list, show, update, note, export."""
 
 
 def _line(out: IncidentOut) -> str:
@@ -179,3 +192,32 @@ def note(ref: str, body: str, as_email: str | None) -> None:
         do_add_note(uow, actor, found.id, body)
         uow.commit()
         click.echo(f"noted on {incidents.reference(found)}")
+
+
+@incident.command("export")
+@click.argument("ref")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+    help="The file to write (default: standard output).",
+)  # fmt: skip
+@AS_OPTION
+@handles_errors
+def export(ref: str, fmt: str, output: str, as_email: str | None) -> None:
+    """Export an incident whole (REF: INC-12, 12 or its id): JSON, the HTML report, or
+    the report as PDF (needs Chromium). Recorded on the incident's timeline."""
+    chromium = check_pdf_available(settings().extra) if fmt == "pdf" else ""
+
+    def render(data: dict[str, Any]) -> bytes:
+        if fmt == "json":
+            return "".join(json_chunks(data)).encode()
+        page = report_html(data, standalone=True)
+        return html_to_pdf(page, chromium) if fmt == "pdf" else page.encode()
+
+    with database() as db:
+        with db.unit_of_work(readonly=True) as uow:
+            actor = acting_as(uow, as_email)
+            incident_id = incidents.find_incident(uow, actor, ref).id
+        body = export_report(db, actor, incident_id, fmt, render)
+    with click.open_file(output, "wb") as out:
+        out.write(body)

@@ -1,10 +1,9 @@
-"""Exports of incidents: the filtered list as rows (CSV or JSON) and one incident as a
-record with its timeline, tasks, updates, participants and role history.
+"""Exports of the incident list as rows (CSV or JSON). One incident, whole, is a report:
+:mod:`muster.domain.incidents.report`.
 
 The list is read through :func:`~muster.domain.incidents.service.list_incidents`, page by
 page, so exactly what the actor may see in the list is what they may export (restricted
-incidents included only for those allowed). One incident goes through
-:func:`~muster.domain.incidents.visibility.get_visible_incident`: NotFound when hidden.
+incidents included only for those allowed).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic_core import to_jsonable_python
 from sqlalchemy import select
 
 from muster.clock import isoformat
@@ -29,18 +27,11 @@ from muster.domain.events.actor import Actor, Role
 from muster.domain.incidents.models import (
     Incident,
     IncidentRoleType,
-    Participant,
     RoleAssignment,
     SeverityLevel,
-    StatusUpdate,
 )
-from muster.domain.incidents.roles import COMMANDER, role_history
+from muster.domain.incidents.roles import COMMANDER
 from muster.domain.incidents.service import IncidentFilter, list_incidents, reference
-from muster.domain.incidents.tasks import list_tasks, task_out
-from muster.domain.incidents.timeline import MAX_LIMIT, TimelineEntry, timeline_page
-from muster.domain.incidents.updates import update_out
-from muster.domain.incidents.views import incident_out
-from muster.domain.incidents.visibility import get_visible_incident
 
 EXPORT_CAP = 100_000
 BATCH = 200  # list_incidents' largest page
@@ -215,78 +206,3 @@ def json_chunks(export: IncidentExport) -> Iterator[str]:
     for n, row in enumerate(export):
         yield ("," if n else "") + "\n" + json.dumps(row.record(), ensure_ascii=False)
     yield f'\n], "truncated": {json.dumps(export.truncated)}, "limit": {export.cap}}}\n'
-
-
-# ---------------------------------------------------------------- one incident, whole
-
-
-def _entry(entry: TimelineEntry) -> dict[str, Any]:
-    out: dict[str, Any] = to_jsonable_python(asdict(entry))
-    return out
-
-
-def full_timeline(uow: UnitOfWork, actor: Actor, incident_id: str) -> list[TimelineEntry]:
-    """Every entry of the incident's timeline, oldest first (all its pages)."""
-    pages: list[list[TimelineEntry]] = []
-    before: int | None = None
-    while True:
-        page = timeline_page(uow, actor, incident_id, limit=MAX_LIMIT, before=before)
-        pages.append(page.entries)
-        if page.older is None:
-            break
-        before = page.older
-    return [e for entries in reversed(pages) for e in entries]
-
-
-def _stint(p: Participant) -> dict[str, Any]:
-    return {
-        "user_id": p.user_id,
-        "user_name": p.user.name,
-        "joined_at": isoformat(p.joined_at),
-        "left_at": _time(p.left_at) or None,
-        "added_by": p.added_by,
-    }
-
-
-def _assignment(a: RoleAssignment) -> dict[str, Any]:
-    return {
-        "role": a.role_type.key,
-        "role_name": a.role_type.name,
-        "user_id": a.user_id,
-        "user_name": a.user.name,
-        "started_at": isoformat(a.started_at),
-        "ended_at": _time(a.ended_at) or None,
-        "assigned_by": a.assigned_by,
-        "ended_by": a.ended_by,
-    }
-
-
-def incident_record(uow: UnitOfWork, actor: Actor, incident_id: str) -> dict[str, Any]:
-    """One incident as JSON-ready data: its fields, whole timeline (oldest first), tasks,
-    every status update (internal ones too), every participant's stints and the role
-    history.
-
-    Preconditions: viewer role; the incident visible to ``actor`` (NotFound otherwise)."""
-    require(actor, Role.VIEWER)
-    incident = get_visible_incident(uow, actor, incident_id)
-    now = uow.now
-    updates = uow.session.scalars(
-        select(StatusUpdate)
-        .where(StatusUpdate.incident_id == incident.id)
-        .order_by(StatusUpdate.posted_at, StatusUpdate.id)
-    ).all()
-    stints = uow.session.scalars(
-        select(Participant)
-        .where(Participant.incident_id == incident.id)
-        .order_by(Participant.joined_at, Participant.id)
-    ).all()
-    record: dict[str, Any] = {
-        "incident": incident_out(uow, incident).model_dump(mode="json"),
-        "exported_at": isoformat(now),
-        "timeline": [_entry(e) for e in full_timeline(uow, actor, incident.id)],
-        "tasks": [task_out(t, now).model_dump(mode="json") for t in list_tasks(uow, incident.id)],
-        "updates": [update_out(u).model_dump(mode="json") for u in updates],
-        "participants": [_stint(p) for p in stints],
-        "role_history": [_assignment(a) for a in role_history(uow, incident.id)],
-    }
-    return record

@@ -1,6 +1,6 @@
 """/api/v1/incidents/export (the filtered list as CSV or JSON, streamed) and
-/api/v1/incidents/{id}/export (one incident with its timeline, tasks, updates,
-participants and role history).
+/api/v1/incidents/{id}/export.json (one incident whole: the report of
+:mod:`muster.domain.incidents.report`, recorded as an ``incident.exported`` event).
 
 Both see exactly what the caller sees elsewhere: restricted incidents only for those
 allowed; one that is hidden is a 404.
@@ -9,14 +9,14 @@ allowed; one that is hidden is a 404.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
 from muster.clock import Clock
 from muster.domain.events.actor import Actor, Role
-from muster.domain.incidents import exports
+from muster.domain.incidents import exports, report
 from muster.domain.incidents.schemas import Status
 from muster.domain.incidents.service import IncidentFilter
 from muster.web.api.common import PROBLEM_RESPONSES
@@ -82,19 +82,26 @@ def export_incidents(
 
 
 @router.get(
-    "/incidents/{incident_id}/export",
-    summary="Export one incident: fields, whole timeline, tasks, updates, people, roles",
+    "/incidents/{incident_id}/export.json",
+    summary="Export one incident whole as JSON: timeline, tasks, updates, people, roles, "
+    "compliance clocks and submissions, evidence with custody, investigation",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/json": {}}}},
 )
+@router.get("/incidents/{incident_id}/export", deprecated=True, include_in_schema=False)
 def export_incident(
     incident_id: str,
     caller: Caller = Depends(api_caller(Role.VIEWER)),
     ctx: AppContext = Depends(app_context),
-) -> JSONResponse:
-    with ctx.db.unit_of_work(readonly=True) as uow:
-        record: dict[str, Any] = exports.incident_record(uow, caller.actor, incident_id)
-    reference = record["incident"]["reference"]
-    return JSONResponse(
-        record,
+) -> StreamingResponse:
+    """The report as JSON (``format_version`` 1), every time RFC 3339 UTC, sent a piece
+    at a time. Each export is an ``incident.exported`` event on the incident's timeline.
+    ``/export`` (without ``.json``) is the same, kept for older clients."""
+    data = report.export_report(ctx.db, caller.actor, incident_id, "json", lambda r: r)
+    reference = data["incident"]["reference"]
+    return StreamingResponse(
+        report.json_chunks(data),
+        media_type="application/json",
         headers={
             **EXPORT_HEADERS,
             "Content-Disposition": f'attachment; filename="{reference}.json"',
