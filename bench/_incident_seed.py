@@ -12,8 +12,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from _harness import bulk_insert
 from muster.db.uow import Database
 from muster.domain.accounts.models import User
 from muster.domain.events.models import Event
@@ -100,11 +101,11 @@ def seed_incidents(db: Database, service_ids: list[str], total: int) -> str:
                                "prev_hash": "0" * 64, "hash": "0" * 64})  # fmt: skip
                 if status in OPEN:
                     open_id = incident_id
-            uow.session.execute(insert(Incident), rows)
-            uow.session.execute(insert(IncidentService), links)
-            uow.session.execute(insert(Participant), people)
-            uow.session.execute(insert(RoleAssignment), roles)
-            uow.session.execute(insert(Event), events)
+            bulk_insert(uow.session, Incident, rows)
+            bulk_insert(uow.session, IncidentService, links)
+            bulk_insert(uow.session, Participant, people)
+            bulk_insert(uow.session, RoleAssignment, roles)
+            bulk_insert(uow.session, Event, events)
         uow.commit()
     print(f"seeded {total} incidents in {time.perf_counter() - started:.1f} s")
     return open_id

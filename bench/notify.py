@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import Conn, Server, dumps, muster_server, percentile
+from _harness import Conn, Server, db_label, dumps, muster_server, percentile, report, scaled
 
 TARGET_P99_MS = 1000
 RATES = (50, 200)
@@ -143,7 +143,7 @@ def measure(
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=scaled(10.0, 0.5))
     parser.add_argument("--rates", type=int, nargs="+", default=list(RATES))
     args = parser.parse_args()
     receiver = Receiver()
@@ -159,7 +159,7 @@ def main() -> int:
                 results.append(measure(server, receiver, key, rate, args.seconds))
     finally:
         receiver.close()
-    print(f"Paging latency, alert accepted -> first webhook message (SQLite, {args.seconds:.0f} s "
+    print(f"Paging latency, alert accepted -> first webhook message (SQLite, {args.seconds:g} s "
           f"per rate, {receiver.messages} messages for {sum(r['alerts'] for r in results)} alerts)")  # fmt: skip
     failed = False
     for r in results:
@@ -168,6 +168,13 @@ def main() -> int:
         print(f"  {r['rate']:>4} alerts/s: p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, max {r['max_ms']} ms"
               f" ({r['alerts']} alerts, {r['missing']} never arrived, load average {r['load']:.2f})"
               f"  target p99 < {TARGET_P99_MS} ms: {'met' if ok else 'MISSED'}")  # fmt: skip
+        load = (f"open loop, {r['rate']} new alerts/s for {args.seconds:g} s, 8 connections; "
+                "engine in the server process, idle interval 20 ms")  # fmt: skip
+        for p in ("p50", "p99", "max"):
+            report(f"notify.first_message_{p}.at_{r['rate']}_per_s", r[f"{p}_ms"], "ms",
+                   database=db_label(None), offered_load=load,
+                   target=f"< {TARGET_P99_MS}" if p == "p99" else None,
+                   never_arrived=r["missing"], alerts=r["alerts"])  # fmt: skip
     return 1 if failed else 0
 
 

@@ -15,7 +15,9 @@ from datetime import time as clock
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).parent))
 
+from _harness import report
 from muster.domain.oncall.resolve import final_shifts, on_call_at
 from muster.domain.oncall.spec import (
     Layer,
@@ -129,6 +131,11 @@ def db_figures(specs: list[ScheduleSpec], instant: datetime) -> None:
     assert [_who(a) for a in batched()] == [_who(e) for e in expected]
     single = median_ms(one_by_one, runs=3)
     batch = median_ms(batched)
+    sqlite = "sqlite (WAL, synchronous=FULL)"
+    report("oncall.db_1000_schedules_one_by_one", round(single, 1), "ms", database=sqlite,
+           offered_load="one caller")  # fmt: skip
+    report("oncall.db_1000_schedules_batched", round(batch, 1), "ms", database=sqlite,
+           offered_load="one caller")  # fmt: skip
     print(
         f"who is on call for 1,000 schedules through load.on_call on SQLite: {single:.0f} ms "
         f"one schedule at a time ({single / 1000:.1f} ms each), {batch:.0f} ms batched "
@@ -148,6 +155,8 @@ def db_figures(specs: list[ScheduleSpec], instant: datetime) -> None:
     steady = median_ms(sweep, runs=3)
     print(f"  the engine's gap sweep over them (7 days ahead), once a minute: {steady:.0f} ms "
           f"when all is warned; {first:.0f} ms the first time ({warned} gaps warned)")  # fmt: skip
+    report("oncall.gap_sweep_1000_schedules", round(steady, 1), "ms", database=sqlite,
+           offered_load="one engine pass", first_pass_ms=round(first, 1))  # fmt: skip
     db.dispose()
 
 
@@ -221,6 +230,8 @@ def main() -> None:
     instant = datetime(2026, 7, 15, 12, 34, tzinfo=UTC)
     lookup = median_ms(lambda: [on_call_at(spec, instant) for spec in specs])
     print(f"who is on call for 1,000 schedules at one instant: {lookup:.1f} ms (target 50 ms)")
+    report("oncall.who_1000_schedules", round(lookup, 1), "ms", database="none (in memory)",
+           target="<= 50", offered_load="one caller")  # fmt: skip
 
     spec = year_schedule()
     year = median_ms(lambda: final_shifts(spec, YEAR_START, YEAR_END))
@@ -230,6 +241,8 @@ def main() -> None:
         f"(target 200 ms; {count} shifts; layers weekly / daily office hours / "
         "2-hourly weekend days)"
     )
+    report("oncall.year_of_final_shifts", round(year, 1), "ms", database="none (in memory)",
+           target="<= 200", offered_load="one caller", shifts=count)  # fmt: skip
     hourly = year_schedule("hours", 1)
     stress = median_ms(lambda: final_shifts(hourly, YEAR_START, YEAR_END))
     print(f"  same with an hourly third layer: {stress:.1f} ms")

@@ -1,49 +1,45 @@
 """How fast the server-rendered pages answer on a seeded database.
 
 Seeds 500 people, 200 teams (5 members each) and 1,000 services through the domain
-commands, then 100,000 alerts (in their groups, with an opening event each and a closing
-one for resolved alerts) by bulk insert, spread over 30 days and the services: 1% still
-triggered, 2% acknowledged, the rest resolved; and 100,000 incidents over two years
-(bench/_incident_seed.py: 3% open, 5% restricted, commanders and participants). Serves the real app with uvicorn on a free
-port of 127.0.0.1, signs in through the login form and times each page. Prints the median
-and 95th percentile per page against its target: under 100 ms; the incident list
-(issue 6) under 150 ms.
+commands, then 1,000,000 alerts (in their groups, with an opening event each and a closing
+one for resolved alerts) by bulk insert, committed every 5,000, spread over 30 days and the
+services: 1% still triggered, 2% acknowledged, the rest resolved; and 100,000 incidents
+over two years (bench/_incident_seed.py: 3% open, 5% restricted, commanders and
+participants). ``MUSTER_BENCH_SCALE`` scales the alerts and incidents (and the people).
+
+Then starts a real ``muster serve --no-engine`` on that database (a web node: an engine
+would first work through the seeded event log) and reports its start-up time, to the
+first 200 of ``/readyz``, on the full database; signs in through the login form and times
+each page from this process; and reports the server's peak memory (VmHWM) at the end.
+Prints the median and 95th percentile per page against its target: under 100 ms; the
+incident list (issue 6) under 150 ms.
 
     .venv/bin/python bench/ui.py [--users 500] [--teams 200] [--services 1000]
-        [--alerts 100000] [--incidents 100000] [--requests 50]
+        [--alerts 1000000] [--incidents 100000] [--requests 50]
         [--database-url postgresql+psycopg://...]
 
 SQLite by default (a fresh file); ``--database-url`` names an empty PostgreSQL database
 to use instead (it is migrated, and must be empty).
-
-The client runs in the same process as the server (one GIL), so figures include some
-client overhead: they are an upper bound on the server's own time. The p95 of the heavier
-pages is dominated by Python's full garbage collections, which walk every object the
-imports created; ``--gc-freeze`` shows the figures with those objects frozen.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import random
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
+from _harness import bulk_insert, db_label, muster_server, report, scaled
 from _incident_seed import seed_incidents
 from muster.clock import SystemClock
-from muster.config import Settings
 from muster.db import migrate
 from muster.db.engine import make_engine
 from muster.db.uow import Database
@@ -55,14 +51,11 @@ from muster.domain.catalog.schemas import ServiceCreate
 from muster.domain.events.actor import Actor, Via
 from muster.domain.events.models import Event
 from muster.ids import new_id
-from muster.web.app import create_app
-from muster.web.context import AppContext
 
 TARGET_MS = 100.0
 INCIDENT_LIST_TARGET_MS = 150.0
 ADMIN_EMAIL = "admin@bench.example"
 ADMIN_PASSWORD = "bench password 123"  # noqa: S105 (a throwaway database)
-BENCH_SECRET = "bench-secret-key"  # noqa: S105
 SEEDER = Actor.system(Via.SYSTEM, label="bench")
 
 
@@ -132,16 +125,16 @@ SEVERITIES = ["critical", "error", "warning", "warning", "info"]
 
 
 def seed_alerts(db: Database, service_ids: list[str], total: int) -> tuple[str, str]:
-    """Insert ``total`` alerts (each its own group) with their events, in bulk; returns an
-    open alert's id and its group's id."""
+    """Insert ``total`` alerts (each its own group) with their events, in bulk, a commit
+    every ``chunk``; returns an open alert's id and its group's id."""
     started = time.perf_counter()
     rng = random.Random(7)
     now = datetime.now(UTC)
     seq: dict[str, int] = {}
     open_alert = ("", "")
     chunk = 5000
-    with db.unit_of_work() as uow:
-        for first in range(0, total, chunk):
+    for first in range(0, total, chunk):
+        with db.unit_of_work() as uow:
             groups: list[dict[str, Any]] = []
             alerts: list[dict[str, Any]] = []
             events: list[dict[str, Any]] = []
@@ -188,45 +181,15 @@ def seed_alerts(db: Database, service_ids: list[str], total: int) -> tuple[str, 
                                    "prev_hash": "0" * 64, "hash": "0" * 64})  # fmt: skip
                 if status == "triggered":
                     open_alert = (alert_id, group_id)
-            uow.session.execute(insert(AlertGroup), groups)
-            uow.session.execute(insert(Alert), alerts)
-            uow.session.execute(insert(Event), events)
-        uow.commit()
+            bulk_insert(uow.session, AlertGroup, groups)
+            bulk_insert(uow.session, Alert, alerts)
+            bulk_insert(uow.session, Event, events)
+            uow.commit()
     if db.dialect == "postgresql":  # what autovacuum soon does on a live installation
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
     print(f"seeded {total} alerts in {time.perf_counter() - started:.1f} s")
     return open_alert
-
-
-class Server:
-    """The app under uvicorn in a background thread, on a socket bound here."""
-
-    def __init__(self, ctx: AppContext) -> None:
-        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say they are TCP;
-        # without it every keep-alive response waits ~40 ms (Nagle + delayed ACK).
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(create_app(ctx), log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
 
 
 def measure(client: httpx.Client, path: str, n: int) -> tuple[float, float, int]:
@@ -253,18 +216,13 @@ def target_for(path: str) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=500)
-    parser.add_argument("--teams", type=int, default=200)
-    parser.add_argument("--services", type=int, default=1000)
-    parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--alerts", type=int, default=100_000)
-    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--users", type=int, default=int(scaled(500, 20)))
+    parser.add_argument("--teams", type=int, default=int(scaled(200, 5)))
+    parser.add_argument("--services", type=int, default=int(scaled(1000, 20)))
+    parser.add_argument("--requests", type=int, default=int(scaled(50, 5)))
+    parser.add_argument("--alerts", type=int, default=int(scaled(1_000_000, 1000)))
+    parser.add_argument("--incidents", type=int, default=int(scaled(100_000, 1000)))
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database")
-    parser.add_argument(
-        "--gc-freeze",
-        action="store_true",
-        help="gc.freeze() once the server runs, so full collections skip import-time objects",
-    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="muster-bench-") as tmp:
@@ -275,7 +233,7 @@ def main() -> int:
         service_id = service_ids[len(service_ids) // 2]
         alert_id, group_id = seed_alerts(db, service_ids, args.alerts)
         incident_id = seed_incidents(db, service_ids, args.incidents)
-        settings = Settings(database_url=url, var_dir=Path(tmp), secret_key=BENCH_SECRET)
+        db.dispose()
         pages = [
             "/",
             "/users",
@@ -304,12 +262,18 @@ def main() -> int:
             f"/incidents/{incident_id}",
             "/api/v1/incidents?limit=50",
         ]
+        label = db_label(args.database_url)
+        size = f"{args.alerts} alerts, {args.incidents} incidents, {args.services} services"
+        load = f"one client, {args.requests} sequential requests per page"
         slow = 0
-        ctx = AppContext(settings=settings, db=db, clock=db.clock)
-        with Server(ctx) as server, httpx.Client(base_url=server.url, timeout=30) as client:
-            if args.gc_freeze:
-                gc.collect()
-                gc.freeze()
+        with (
+            muster_server(url, engine=False, admin=(ADMIN_EMAIL, ADMIN_PASSWORD)) as server,
+            httpx.Client(base_url=server.base, timeout=60) as client,
+        ):
+            print(f"\nmuster serve --no-engine start-up to ready on this database ({size}): "
+                  f"{server.startup_seconds:.2f} s")  # fmt: skip
+            report("startup.seeded_db", round(server.startup_seconds, 2), "s", database=label,
+                   offered_load="none", data=size)  # fmt: skip
             login = client.post(
                 "/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "next": "/"}
             )
@@ -317,19 +281,34 @@ def main() -> int:
                 raise RuntimeError(f"sign-in failed: {login.status_code}")
             print(
                 f"\n{args.requests} requests per page, target: under {TARGET_MS:.0f} ms "
-                f"({INCIDENT_LIST_TARGET_MS:.0f} ms for the incident list)\n"
+                f"({INCIDENT_LIST_TARGET_MS:.0f} ms for the incident list); {label}; {size}\n"
             )
             print(f"{'page':<44} {'median ms':>10} {'p95 ms':>10} {'KiB':>8}  verdict")
             for path in pages:
-                median, p95, size = measure(client, path, args.requests)
+                median, p95, body = measure(client, path, args.requests)
                 ok = p95 < target_for(path)
                 slow += not ok
-                label = path if len(path) < 44 else path[:40] + "…"
+                shown = path if len(path) < 44 else path[:40] + "…"
                 print(
-                    f"{label:<44} {median:>10.1f} {p95:>10.1f} {size / 1024:>8.1f}  "
+                    f"{shown:<44} {median:>10.1f} {p95:>10.1f} {body / 1024:>8.1f}  "
                     f"{'ok' if ok else 'OVER TARGET'}"
                 )
-        db.dispose()
+                name = (
+                    path.split("?")[0].replace(service_id, "{service}").replace(team_id, "{team}")
+                )
+                for ident, stand_in in ((alert_id, "{alert}"), (group_id, "{group}"),
+                                        (incident_id, "{incident}")):  # fmt: skip
+                    name = name.replace(ident, stand_in)
+                query = path.split("?", 1)[1] if "?" in path else ""
+                query = query.replace(service_id, "{service}")
+                report(f"ui.page {name}{'?' + query if query else ''}.p95", round(p95, 1), "ms",
+                       database=label, offered_load=load, data=size,
+                       target=f"< {target_for(path):.0f}", median_ms=round(median, 1),
+                       kib=round(body / 1024, 1))  # fmt: skip
+            rss = server.rss_mib()
+        print(f"\nserver peak RSS (VmHWM) after the pages: {rss:.1f} MiB")
+        report("ui.server_peak_rss", round(rss, 1), "MiB", database=label, offered_load=load,
+               data=size)  # fmt: skip
     print(f"\n{'all pages under target' if not slow else f'{slow} page(s) over target'}")
     return 0
 
