@@ -22,7 +22,11 @@ class Channel(Protocol):
 
 
 def failed(error: str, *, permanent: bool) -> Delivery:
-    return Delivery(ok=False, permanent=permanent, error=error[:1000])
+    """``error`` often quotes what a receiver answered, which may be any bytes: control
+    characters become U+FFFD, since PostgreSQL refuses NUL in text and JSON (and the
+    outcome could then never be recorded)."""
+    text = "".join(c if c.isprintable() or c in "\t\n" else "\ufffd" for c in error[:1000])
+    return Delivery(ok=False, permanent=permanent, error=text)
 
 
 def http_failure(status: int, body: str) -> Delivery:
