@@ -15,7 +15,7 @@ DEFAULT_VAR_DIR = Path("var")
 class Settings:
     database_url: str
     var_dir: Path
-    secret_key: str
+    secret_key: str = field(repr=False)
     host: str = "127.0.0.1"
     port: int = 8000
     base_url: str = "http://127.0.0.1:8000"
@@ -28,6 +28,8 @@ class Settings:
     email_domain: str = "localhost"
     smtp_port: int | None = None
     notify: NotifySettings = field(default_factory=lambda: NotifySettings())
+    evidence: EvidenceSettings = field(default_factory=lambda: EvidenceSettings())
+    sso: SsoSettings = field(default_factory=lambda: SsoSettings())
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -61,6 +63,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         email_domain=env.get("MUSTER_EMAIL_DOMAIN", "localhost"),
         smtp_port=int(env["MUSTER_SMTP_PORT"]) if env.get("MUSTER_SMTP_PORT") else None,
         notify=_notify_settings(env),
+        evidence=evidence_settings(env),
+        sso=sso_settings(env),
         extra={k: v for k, v in env.items() if k.startswith("MUSTER_")},
     )
 
@@ -73,7 +77,7 @@ class NotifySettings:
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_user: str | None = None
-    smtp_password: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
     smtp_tls: str = "starttls"  # starttls | tls | none
     smtp_from: str = "muster@localhost"
     # PEM file of the CA(s) to trust for the relay's certificate instead of the system's
@@ -81,7 +85,7 @@ class NotifySettings:
     smtp_ca_file: str | None = None
     sms_base_url: str = "https://api.twilio.com"
     sms_account: str | None = None
-    sms_token: str | None = None
+    sms_token: str | None = field(default=None, repr=False)
     sms_from: str | None = None
     outbound_allow: tuple[str, ...] = ()  # CIDRs outbound HTTP may reach though private
     connect_timeout: float = 5.0
@@ -113,6 +117,84 @@ def _notify_settings(env: Mapping[str, str]) -> NotifySettings:
         throttle=env.get("MUSTER_NOTIFY_THROTTLE", d.throttle),
         lease_seconds=int(env.get("MUSTER_NOTIFY_LEASE_SECONDS", d.lease_seconds)),
         link_ttl_hours=int(env.get("MUSTER_NOTIFY_LINK_TTL_HOURS", d.link_ttl_hours)),
+    )
+
+
+@dataclass(frozen=True)
+class EvidenceSettings:
+    """Where evidence is stored and how long closed incidents keep it.
+
+    Files go to ``dir`` (default ``<var>/evidence``) unless ``s3_bucket`` is set, then to
+    that bucket of any S3-compatible store (``MUSTER_EVIDENCE_S3_*``). ``retention_days``
+    0 turns retention off; otherwise evidence bytes, attachment bytes and message bodies
+    of incidents closed longer ago than that (and not on legal hold) are removed."""
+
+    dir: Path | None = None
+    max_bytes: int = 50 * 1024**3
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    s3_region: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = field(default=None, repr=False)
+    s3_prefix: str = "evidence/"
+    retention_days: int = 0
+
+
+def evidence_settings(env: Mapping[str, str]) -> EvidenceSettings:
+    d = EvidenceSettings()
+    return EvidenceSettings(
+        dir=Path(env["MUSTER_EVIDENCE_DIR"]) if env.get("MUSTER_EVIDENCE_DIR") else None,
+        max_bytes=int(env.get("MUSTER_EVIDENCE_MAX_BYTES", d.max_bytes)),
+        s3_endpoint_url=env.get("MUSTER_EVIDENCE_S3_ENDPOINT_URL") or None,
+        s3_bucket=env.get("MUSTER_EVIDENCE_S3_BUCKET") or None,
+        s3_region=env.get("MUSTER_EVIDENCE_S3_REGION") or None,
+        s3_access_key=env.get("MUSTER_EVIDENCE_S3_ACCESS_KEY") or None,
+        s3_secret_key=env.get("MUSTER_EVIDENCE_S3_SECRET_KEY") or None,
+        s3_prefix=env.get("MUSTER_EVIDENCE_S3_PREFIX", d.s3_prefix),
+        retention_days=int(env.get("MUSTER_RETENTION_DAYS", d.retention_days)),
+    )
+
+
+@dataclass(frozen=True)
+class SsoSettings:
+    """OpenID Connect sign-in (``MUSTER_OIDC_*``); off while ``discovery_url`` is unset.
+
+    ``password_login`` is ``all`` or ``break_glass_only``: then only the emails in
+    ``break_glass_emails`` may sign in with a password. ``redirect_base_url`` is where the
+    provider sends people back (default: the base URL). Group rules live in the database."""
+
+    discovery_url: str | None = None
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    scopes: str = "openid email profile groups"
+    group_claim: str = "groups"
+    display_name: str = "single sign-on"
+    password_login: str = "all"  # noqa: S105 (all | break_glass_only: a policy)
+    break_glass_emails: tuple[str, ...] = ()
+    redirect_base_url: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.discovery_url)
+
+
+def sso_settings(env: Mapping[str, str]) -> SsoSettings:
+    d = SsoSettings()
+    emails = env.get("MUSTER_OIDC_BREAK_GLASS_EMAILS", "")
+    password_login = env.get("MUSTER_OIDC_PASSWORD_LOGIN", d.password_login).lower()
+    if password_login not in ("all", "break_glass_only"):
+        raise ValueError("MUSTER_OIDC_PASSWORD_LOGIN must be 'all' or 'break_glass_only'")
+    redirect = env.get("MUSTER_OIDC_REDIRECT_BASE_URL") or None
+    return SsoSettings(
+        discovery_url=env.get("MUSTER_OIDC_DISCOVERY_URL") or None,
+        client_id=env.get("MUSTER_OIDC_CLIENT_ID", ""),
+        client_secret=env.get("MUSTER_OIDC_CLIENT_SECRET", ""),
+        scopes=env.get("MUSTER_OIDC_SCOPES", d.scopes),
+        group_claim=env.get("MUSTER_OIDC_GROUP_CLAIM", d.group_claim),
+        display_name=env.get("MUSTER_OIDC_DISPLAY_NAME", d.display_name),
+        password_login=password_login,
+        break_glass_emails=tuple(e.strip().lower() for e in emails.split(",") if e.strip()),
+        redirect_base_url=redirect.rstrip("/") if redirect else None,
     )
 
 

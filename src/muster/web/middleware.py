@@ -25,7 +25,8 @@ SECURITY_HEADERS = [
 
 class BodyLimit:
     """Refuse bodies over ``max_bytes`` with 413, whether declared or streamed; file
-    uploads (paths matching ``upload_paths``) may carry up to ``upload_bytes``."""
+    uploads (paths matching ``upload_paths``) may carry up to ``upload_bytes``, and
+    evidence uploads (``evidence_paths``, streamed to storage) up to ``evidence_bytes``."""
 
     def __init__(
         self,
@@ -33,11 +34,15 @@ class BodyLimit:
         max_bytes: int,
         upload_paths: re.Pattern[str] | None = None,
         upload_bytes: int = 0,
+        evidence_paths: re.Pattern[str] | None = None,
+        evidence_bytes: int = 0,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.upload_paths = upload_paths
         self.upload_bytes = upload_bytes
+        self.evidence_paths = evidence_paths
+        self.evidence_bytes = evidence_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,6 +51,8 @@ class BodyLimit:
         limit = self.max_bytes
         if self.upload_paths is not None and self.upload_paths.fullmatch(scope["path"]):
             limit = max(limit, self.upload_bytes)
+        if self.evidence_paths is not None and self.evidence_paths.fullmatch(scope["path"]):
+            limit = max(limit, self.evidence_bytes)
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 await _too_large(send, limit)
@@ -133,11 +140,9 @@ class MetricsAndHeaders:
 def _with_security_headers(scope: Scope, message: Message) -> list[tuple[bytes, bytes]]:
     headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
     present = {k.lower() for k, _ in headers}
-    is_docs = str(scope.get("path", "")).startswith("/api/v1/docs")
     for name, value in SECURITY_HEADERS:
-        if name in present or (is_docs and name == b"content-security-policy"):
-            continue
-        headers.append((name, value))
+        if name not in present:  # the API docs (Swagger UI) need no exception: all 'self'
+            headers.append((name, value))
     return headers
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from muster.errors import FieldError, MusterError, Problem, RateLimited, Unavailable
@@ -113,6 +113,17 @@ def install_error_handlers(app: FastAPI, render_error: Any) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else "request failed"
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
         return respond(request, Problem(exc.status_code, title, detail), exc.headers)
+
+    @app.exception_handler(DataError)
+    async def _bad_data(request: Request, exc: DataError) -> Response:
+        # PostgreSQL refuses a value SQLite takes (a NUL character in text, a number out
+        # of range): the caller's input, refused before anything was committed.
+        log.info("database refused a value: %s", exc.orig)
+        nul = "NUL" in str(exc.orig)
+        detail = "text must not contain NUL characters" if nul else "a value is out of range"
+        return respond(
+            request, Problem(400, "Invalid input", detail, [FieldError("input", detail)])
+        )
 
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, exc: OperationalError) -> Response:

@@ -127,6 +127,7 @@ def _feed_routes(kind: feeds.FeedKind, path: str, who: str) -> None:
             return feeds.feed_out(feed, ctx.settings.base_url)
 
     @router.post(path, response_model=FeedOut, status_code=201,
+                 responses={200: {"model": FeedOut, "description": "Already active"}},
                  summary=f"Create the {who}'s calendar feed (or get the active one: 200)",
                  description=FEED_DOC, operation_id=f"create_{kind}_calendar_feed")  # fmt: skip
     def create(
