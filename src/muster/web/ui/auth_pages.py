@@ -13,6 +13,7 @@ from muster.domain.accounts.credentials import (
     do_end_session,
     do_start_session,
 )
+from muster.domain.accounts.sso import check_password_login, login_context
 from muster.errors import NotAuthenticated
 from muster.web.auth import SESSION_COOKIE, check_csrf, cookie_signer, identify, session_max_age
 from muster.web.context import AppContext, app_context
@@ -32,8 +33,16 @@ def safe_next(value: str | None) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str | None = None) -> Response:
-    return render(request, "login.html", None, next=safe_next(next), error=None, email="")
+def login_page(
+    request: Request,
+    next: str | None = None,
+    password: bool = False,
+    ctx: AppContext = Depends(app_context),
+) -> Response:
+    options = login_context(ctx.settings.sso, show_password=password)
+    return render(
+        request, "login.html", None, next=safe_next(next), error=None, email="", **options
+    )
 
 
 @router.post("/login")
@@ -47,6 +56,7 @@ def login(
     ip = request.client.host if request.client else None
     try:
         with ctx.db.unit_of_work() as uow:
+            check_password_login(ctx.settings.sso, email)  # break-glass policy (SSO)
             user = authenticate_password(uow, email, password)
             _session, key = do_start_session(
                 uow,
@@ -65,6 +75,7 @@ def login(
             next=safe_next(next),
             error=exc.detail,
             email=email,
+            **login_context(ctx.settings.sso, show_password=True),
         )
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
@@ -81,7 +92,7 @@ def login(
 @router.post("/logout")
 async def logout(request: Request, ctx: AppContext = Depends(app_context)) -> Response:
     caller = await run_in_threadpool(identify, request, ctx)
-    if caller is not None:
+    if caller is not None and caller.csrf_token is not None:  # a browser session to end
         await check_csrf(request, caller)
         raw = request.cookies.get(SESSION_COOKIE, "")
         key = cookie_signer(ctx).loads(raw)
