@@ -49,6 +49,7 @@ RUNS = [
     ),
     ("schedule resolution", "oncall.py", []),
     ("pages at 100,000 incidents and 1,000,000 alerts", "ui.py", []),
+    ("incident metrics at 100,000 incidents", "metrics.py", []),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Lessons learned: post-incident reviews, follow-up action items and response metrics."""
