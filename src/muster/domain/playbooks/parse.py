@@ -125,7 +125,7 @@ def _path(loc: tuple[int | str, ...], root: yaml.Node | None) -> str:
 def _is_tag(part: str) -> bool:
     return part in {
         "tasks", "assign_role", "page", "add_participant", "notify", "post_update",
-        "set_field", "wait", "approval", "action",
+        "set_field", "apply_regime", "wait", "approval", "action",
     } or part.startswith(("function-", "list[", "dict["))  # fmt: skip
 
 

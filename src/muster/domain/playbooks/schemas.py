@@ -197,6 +197,21 @@ class SetFieldStep(StepBase):
     value: Any
 
 
+class ApplyRegimeStep(StepBase):
+    """Mark a regulatory regime (``gdpr-33``, ``nis2-23`` ...) as applying to the incident,
+    with ``reason``; ``facts`` records clock-starting facts not yet known: a fact key
+    (``aware_at`` ...) → ``now``, ``detected`` (the incident's detection time) or
+    ``declared``. A regime already applied is left as it is."""
+
+    kind: Literal["apply_regime"]
+    regime: Key
+    reason: Template
+    facts: dict[
+        Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,79}$")],
+        Literal["now", "detected", "declared"],
+    ] = Field(default_factory=dict, max_length=10)
+
+
 class WaitStep(StepBase):
     """Wait ``minutes``; or until ``until`` holds (checked as the incident changes and
     each minute), giving up after ``timeout_minutes`` (then ``on_timeout``)."""
@@ -240,7 +255,7 @@ class ActionStep(StepBase):
 
 Step = Annotated[
     TasksStep | AssignRoleStep | PageStep | AddParticipantStep | NotifyStep | PostUpdateStep
-    | SetFieldStep | WaitStep | ApprovalStep | ActionStep,
+    | SetFieldStep | ApplyRegimeStep | WaitStep | ApprovalStep | ActionStep,
     Field(discriminator="kind"),
 ]  # fmt: skip
 

@@ -19,6 +19,9 @@ from pydantic import ValidationError
 
 from muster.db.uow import UnitOfWork
 from muster.domain.accounts.models import User
+from muster.domain.compliance.clock_schemas import FactIn, RegimeApplyIn
+from muster.domain.compliance.clocks import applied_regimes, do_apply_regime, facts_of
+from muster.domain.compliance.facts import do_record_fact
 from muster.domain.events.actor import Actor
 from muster.domain.incidents.models import Incident
 from muster.domain.incidents.participants import do_add_participant
@@ -230,9 +233,35 @@ def set_field(ctx: StepContext, step: s.SetFieldStep) -> Result:
     return Result({"field": step.field, "value": value}, f"{step.field}: {value}")
 
 
+def apply_regime(ctx: StepContext, step: s.ApplyRegimeStep) -> Result:
+    reason = ctx.text(step.reason, "reason")
+    applied = any(r.key == step.regime for _, r in applied_regimes(ctx.uow, ctx.incident.id))
+    if not applied:
+        try:
+            data = RegimeApplyIn(regime=step.regime, reason=reason)
+        except ValidationError as exc:
+            raise _invalid(exc, "reason") from None
+        do_apply_regime(ctx.uow, ctx.actor, ctx.incident.id, data)
+    known = facts_of(ctx.uow, ctx.incident.id)
+    times = {"now": ctx.now, "detected": ctx.incident.detected_at,
+             "declared": ctx.incident.declared_at}  # fmt: skip
+    recorded: dict[str, str] = {}
+    for key, source in step.facts.items():
+        if key in known:
+            continue
+        at = min(times[source], ctx.now)
+        do_record_fact(ctx.uow, ctx.actor, ctx.incident.id, key,
+                       FactIn(at=at, reason=f"{reason} ({key}: the incident's {source} time)"))  # fmt: skip
+        recorded[key] = at.isoformat()
+    detail = f"{step.regime} {'already applied' if applied else 'applied'}"
+    if recorded:
+        detail += "; " + ", ".join(recorded)
+    return Result({"regime": step.regime, "applied": not applied, "facts": recorded}, detail)
+
+
 Handler = Callable[[StepContext, Any], Result]
 HANDLERS: dict[str, Handler] = {
     "tasks": tasks, "assign_role": assign_role, "page": page,
     "add_participant": add_participant, "notify": notify, "post_update": post_update,
-    "set_field": set_field,
+    "set_field": set_field, "apply_regime": apply_regime,
 }  # fmt: skip
