@@ -75,3 +75,47 @@ def test_links_lead_to_what_the_entry_is_about() -> None:
         "/incidents/i1#ev-e1"
     )
     assert link_of("incident.note_added", "incident", "i1", inc) is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "data", "text"),
+    [
+        ("incident.regime_applied", {"regime": "gdpr-33", "regime_name": "GDPR art. 33", "reason": "PII"},
+         "GDPR art. 33 applies: PII"),
+        ("incident.compliance_fact_recorded", {"fact": "aware_at", "reason": "DPO told"},
+         "recorded aware: DPO told"),
+        ("incident.compliance_fact_recorded", {"fact": "affected_people", "number": 512, "reason": ""},
+         "recorded affected people (512)"),
+        ("incident.deadline_approaching", {"name": "Authority", "deadline": "gdpr-33/authority",
+                                           "minutes_left": 60, "page": True},
+         "Authority (gdpr-33/authority): 60 minutes left — paging"),
+        ("incident.deadline_approaching", {"name": "Authority", "deadline": "gdpr-33/authority",
+                                           "minutes_left": 2160, "page": False},
+         "Authority (gdpr-33/authority): 36 hours left"),
+        ("incident.report_submitted", {"name": "Authority", "deadline": "gdpr-33/authority",
+                                       "recipient": "CNIL", "late": True, "reference": "R-1"},
+         "submitted Authority (gdpr-33/authority) to CNIL (late), ref. R-1"),
+        ("incident.evidence_verification_failed", {"label": "EV-2", "detail": "hash differs"},
+         "evidence EV-2 FAILED verification: hash differs"),
+        ("incident.asset_status_changed", {"kind": "host", "name": "fs01", "previous": "tbd",
+                                           "status": "compromised"},
+         "host fs01: to be determined → compromised"),
+        ("incident.technique_added", {"technique_id": "T1486", "name": "Data Encrypted for Impact",
+                                      "tactic": "impact"},
+         "ATT&CK T1486 Data Encrypted for Impact (impact)"),
+        ("incident.exported", {"format": "pdf"}, "exported as PDF"),
+    ],
+)  # fmt: skip
+def test_records_beside_the_incident_read_plainly(
+    kind: str, data: dict[str, Any], text: str
+) -> None:
+    assert describe(kind, data, NAMES) == text
+
+
+def test_record_entries_lead_to_their_page() -> None:
+    inc = {"incident_id": "i1"}
+    assert link_of("incident.clock_started", "incident", "i1", inc) == "/incidents/i1/compliance"
+    assert link_of("incident.legal_hold_placed", "incident", "i1", inc) == "/incidents/i1/evidence"
+    assert link_of("incident.observable_added", "incident", "i1", inc) == (
+        "/incidents/i1/investigation"
+    )

@@ -7,14 +7,20 @@ import logging
 import click
 
 from muster.cli import (
+    actions,
     alerts,
     audit,
+    compliance,
     db,
     engine,
     escalation,
+    evidence,
     incidents,
+    investigation,
     oncall,
     playbooks,
+    regimes,
+    reviews,
     secrets,
     serve,
     smtp,
@@ -44,10 +50,17 @@ for group in (
     alerts.alert,
     escalation.escalation,
     incidents.incident,
+    investigation.observable,
     oncall.oncall_group,
     oncall.schedule_group,
     secrets.secret,
     playbooks.playbook,
+    regimes.regime,
+    evidence.evidence,
+    evidence.retention,
+    compliance.compliance,
+    actions.action,
+    reviews.review,
 ):
     cli.add_command(group)
 

@@ -10,11 +10,15 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from muster.domain.incidents.attachments import MAX_FILE_BYTES
+from muster.web.api import action_items as action_items_api
 from muster.web.api import alert_config as alert_config_api
+from muster.web.api import alert_metrics as alert_metrics_api
 from muster.web.api import alerts as alerts_api
 from muster.web.api import escalation as escalation_api
 from muster.web.api import events as events_api
+from muster.web.api import evidence as evidence_api
 from muster.web.api import incident_comms as incident_comms_api
+from muster.web.api import incident_compliance as incident_compliance_api
 from muster.web.api import incident_exports as incident_exports_api
 from muster.web.api import incident_people as incident_people_api
 from muster.web.api import incident_settings as incident_settings_api
@@ -23,14 +27,20 @@ from muster.web.api import incident_timeline as incident_timeline_api
 from muster.web.api import incident_webhooks as incident_webhooks_api
 from muster.web.api import incidents as incidents_api
 from muster.web.api import integrations as integrations_api
+from muster.web.api import investigation as investigation_api
+from muster.web.api import metrics as metrics_api
 from muster.web.api import notify as notify_api
 from muster.web.api import oncall as oncall_api
+from muster.web.api import oncall_health as oncall_health_api
 from muster.web.api import playbook_approvals as playbook_approvals_api
 from muster.web.api import playbooks as playbooks_api
+from muster.web.api import regimes as regimes_api
+from muster.web.api import reviews as reviews_api
 from muster.web.api import schedule_changes as schedule_changes_api
 from muster.web.api import schedules as schedules_api
 from muster.web.api import secrets as secrets_api
 from muster.web.api import services as services_api
+from muster.web.api import sso as sso_api
 from muster.web.api import teams as teams_api
 from muster.web.api import tokens as tokens_api
 from muster.web.api import users as users_api
@@ -49,7 +59,14 @@ from muster.web.ui.render import STATIC, render_error
 
 API_PREFIX = "/api/v1"
 # Incident file attachments, through the API and the UI form.
-UPLOAD_PATHS = re.compile(r"/api/v1/incidents/[^/]+/files|/incidents/[^/]+/attachments/file")
+UPLOAD_PATHS = re.compile(
+    r"/api/v1/incidents/[^/]+/files|/incidents/[^/]+/attachments/file"
+    r"|(?:/api/v1)?/incidents/[^/]+/compliance/clocks/[^/]+/submissions"  # the document sent
+)
+# Evidence files (streamed to the evidence store), through the API and the UI form.
+EVIDENCE_PATHS = re.compile(
+    r"/api/v1/incidents/[^/]+/evidence/(?:upload|files)|/incidents/[^/]+/evidence/files"
+)
 
 
 def create_app(ctx: AppContext) -> FastAPI:
@@ -97,10 +114,20 @@ def create_app(ctx: AppContext) -> FastAPI:
         incident_comms_api.router,
         incident_timeline_api.router,
         incident_tasks_api.router,
+        investigation_api.router,
         incident_settings_api.router,
         secrets_api.router,
         playbook_approvals_api.router,
         playbooks_api.router,
+        regimes_api.router,
+        evidence_api.router,
+        incident_compliance_api.router,
+        action_items_api.router,
+        metrics_api.router,
+        alert_metrics_api.router,
+        oncall_health_api.router,
+        sso_api.router,
+        reviews_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router)
@@ -119,6 +146,8 @@ def create_app(ctx: AppContext) -> FastAPI:
         max_bytes=ctx.settings.max_request_bytes,
         upload_paths=UPLOAD_PATHS,
         upload_bytes=MAX_FILE_BYTES + 64 * 1024,  # the file and its multipart framing
+        evidence_paths=EVIDENCE_PATHS,
+        evidence_bytes=ctx.settings.evidence.max_bytes + 64 * 1024,
     )
     app.add_middleware(MetricsAndHeaders)
     return app

@@ -145,7 +145,62 @@ _TEXTS: dict[str, Describer] = {
     "incident.playbook_finished": lambda d, _n: f"playbook {short(d.get('name'), 80)} {d.get('status')}" + (f": {short(d.get('error'), 90)}" if d.get("error") else ""),
     "incident.playbook_decided": lambda d, _n: f"{d.get('decision')} step {d.get('step')} of playbook {short(d.get('name'), 80)}",
     "incident.playbook_paged": lambda d, _n: f"playbook {short(d.get('name'), 60)} paged {len(d.get('user_ids') or [])} ({d.get('target')} {short(d.get('ref'), 60)})",
+    # Regulatory clocks, evidence, investigation records, exports.
+    "incident.regime_applied": lambda d, _n: f"{d.get('regime_name') or d.get('regime')} applies: {short(d.get('reason'), 100)}",
+    "incident.regime_removed": lambda d, _n: f"{d.get('regime')} no longer applies: {short(d.get('reason'), 100)}",
+    "incident.compliance_fact_recorded": lambda d, _n: f"recorded {str(d.get('fact', 'a fact')).removesuffix('_at').replace('_', ' ')}" + (f" ({d['number']})" if d.get("number") is not None else "") + (f": {short(d.get('reason'), 90)}" if d.get("reason") else ""),
+    "incident.clock_started": lambda d, _n: f"clock started: {_clock(d)}",
+    "incident.clock_changed": lambda d, _n: f"deadline moved: {_clock(d)}",
+    "incident.deadline_approaching": lambda d, _n: f"{_clock(d)}: {_left(d.get('minutes_left'))} left" + (" — paging" if d.get("page") else ""),
+    "incident.deadline_missed": lambda d, _n: f"deadline missed: {_clock(d)}",
+    "incident.deadline_miss_explained": lambda d, _n: f"reason for missing {d.get('deadline')}: {short(d.get('reason'), 100)}",
+    "incident.report_submitted": lambda d, _n: f"submitted {_clock(d)} to {short(d.get('recipient'), 60)}" + (" (late)" if d.get("late") else "") + (f", ref. {short(d.get('reference'), 40)}" if d.get("reference") else ""),
+    "incident.evidence_added": lambda d, _n: f"evidence {d.get('label')}: {short(d.get('title'), 100)}",
+    "incident.evidence_superseded": lambda d, _n: f"evidence {d.get('label')} superseded by {d.get('by_label')}",
+    "incident.evidence_deleted": lambda d, _n: f"evidence {d.get('label')} deleted: {short(d.get('reason'), 100)}",
+    "incident.evidence_verification_failed": lambda d, _n: f"evidence {d.get('label')} FAILED verification: {short(d.get('detail') or 'hash mismatch', 100)}",
+    "incident.legal_hold_placed": lambda d, _n: f"legal hold placed: {short(d.get('reason'), 100)}",
+    "incident.legal_hold_released": lambda d, _n: f"legal hold released: {short(d.get('reason'), 100)}",
+    "incident.retention_applied": lambda d, _n: f"retention ({d.get('retention_days')} days) removed {d.get('evidence', 0)} evidence files, {d.get('attachments', 0)} attachments, {d.get('messages', 0)} message bodies",
+    "incident.observable_added": lambda d, _n: f"observable {d.get('kind')}: {short(d.get('value'), 100)}" + (f" (from {d['source']})" if d.get("source") not in (None, "manual") else ""),
+    "incident.observable_changed": lambda d, _n: f"observable {short(d.get('value'), 100)} changed",
+    "incident.observable_removed": lambda d, _n: f"observable {short(d.get('value'), 100)} removed",
+    "incident.asset_added": lambda d, _n: f"affected {d.get('kind')}: {short(d.get('name'), 100)} ({_asset(d.get('status'))})",
+    "incident.asset_status_changed": lambda d, _n: f"{d.get('kind')} {short(d.get('name'), 80)}: {_asset(d.get('previous'))} → {_asset(d.get('status'))}",
+    "incident.technique_added": lambda d, _n: f"ATT&CK {d.get('technique_id')} {short(d.get('name'), 80)} ({d.get('tactic')})",
+    "incident.technique_removed": lambda d, _n: f"removed ATT&CK {d.get('technique_id')}",
+    "incident.exported": lambda d, _n: f"exported as {str(d.get('format', '')).upper()}",
+    "incident.review_created": lambda d, _n: "post-incident review started" + (f" (required, due {str(d.get('due_at') or '')[:10]})" if d.get("required") else ""),
+    "incident.review_updated": lambda d, _n: f"review edited (version {d.get('version')})",
+    "incident.review_status_changed": lambda d, _n: f"review {str(d.get('from', '')).replace('_', ' ')} → {str(d.get('to', '')).replace('_', ' ')}",
+    "incident.review_owner_set": lambda d, n: f"review owner: {_who(d, n)}" if d.get("user_id") else "review owner cleared",
+    "incident.review_meeting_set": lambda d, _n: f"review meeting: {str(d.get('meeting_at') or 'none')[:16].replace('T', ' ')}",
+    "incident.review_reminded": lambda d, _n: f"review {'overdue' if d.get('overdue') else 'due soon'}: reminded {len(d.get('user_ids') or [])} people",
+    "incident.feedback_given": lambda d, _n: f"response feedback given ({d.get('rating')}/5)",
+    # Action items (muster.domain.reviews.actions).
+    "incident.action_item_added": lambda d, _n: f"action item {d.get('key') or ''} ({d.get('priority')}, {d.get('kind')}): {short(d.get('title'), 100)}",
+    "incident.action_item_updated": lambda d, _n: f"action item {d.get('key') or ''} {short(d.get('title'), 80)}: " + (f"status {str((d.get('changes') or {}).get('status', {}).get('to', '')).replace('_', ' ')}" if "status" in (d.get("changes") or {}) else "changed " + ", ".join(sorted(d.get("changes") or {}))),
+    "incident.action_item_reminded": lambda d, _n: f"reminded {len(d.get('user_ids') or [])} of overdue action item {d.get('key') or ''} (due {d.get('due_on')})",
 }  # fmt: skip
+
+
+def _clock(data: Mapping[str, Any]) -> str:
+    name, deadline = data.get("name"), data.get("deadline")
+    return f"{name} ({deadline})" if name and deadline else str(name or deadline or "a deadline")
+
+
+def _left(minutes: object) -> str:
+    if not isinstance(minutes, int):
+        return "little time"
+    if minutes >= 2 * 24 * 60:
+        return f"{minutes // (24 * 60)} days"
+    if minutes >= 120:
+        return f"{minutes // 60} hours"
+    return f"{minutes} minutes"
+
+
+def _asset(status: object) -> str:
+    return "to be determined" if status in (None, "tbd") else str(status).replace("_", " ")
 
 
 def describe(event_type: str, data: Mapping[str, Any], names: Names) -> str:
@@ -186,6 +241,13 @@ def link_of(
         return f"/incidents/{incident_id}#task-{data['task_id']}"
     if event_type.startswith("incident.alert_group_") and data.get("group_id"):
         return f"/alert-groups/{data['group_id']}"
+    if event_type.startswith(("incident.regime_", "incident.clock_", "incident.deadline_",
+                              "incident.compliance_", "incident.report_submitted")):  # fmt: skip
+        return f"/incidents/{incident_id}/compliance"
+    if event_type.startswith(("incident.evidence_", "incident.legal_hold_")):
+        return f"/incidents/{incident_id}/evidence"
+    if event_type.startswith(("incident.observable_", "incident.asset_", "incident.technique_")):
+        return f"/incidents/{incident_id}/investigation"
     if event_type.startswith("incident.playbook_") and data.get("run_id"):
         return f"/playbook-runs/{data['run_id']}"
     if subject_type == "alert":

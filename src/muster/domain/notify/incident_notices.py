@@ -34,6 +34,7 @@ from sqlalchemy import func, select, update
 
 from muster.db.uow import UnitOfWork
 from muster.domain.accounts.models import User
+from muster.domain.compliance.clock_notices import CLOCK_NOTICES, CLOCK_PAGES, clock_messages
 from muster.domain.events.models import Event
 from muster.domain.events.service import append_event
 from muster.domain.incidents.lifecycle import OPEN_STATUSES, STATUS_LABELS
@@ -47,6 +48,8 @@ from muster.domain.notify.models import ContactMethod, OutboxMessage
 from muster.domain.notify.outbox import ENGINE, idempotency_key, insert_rows, row_values
 from muster.domain.notify.plan import Step, steps_for
 from muster.domain.notify.service import ensure_account_email, views
+from muster.domain.reviews.action_notices import ACTION_NOTICES, action_messages
+from muster.domain.reviews.review_notices import REVIEW_NOTICES, review_messages
 
 PURPOSE = "incident"
 PAGES = frozenset({"incident.participant_added", "incident.commander_needed"})
@@ -60,6 +63,13 @@ PLAYBOOK_PAGES = frozenset({
     "incident.playbook_paged", "incident.playbook_step", "incident.playbook_finished",
 })  # fmt: skip
 PAGES = PAGES | PLAYBOOK_PAGES
+# Regulatory clocks: to the Legal/Compliance role and the Commander (muster.domain.compliance).
+PAGES = PAGES | CLOCK_PAGES
+NOTICES = NOTICES | CLOCK_NOTICES
+# Overdue action items: to the owner, else the team's managers (muster.domain.reviews).
+NOTICES = NOTICES | ACTION_NOTICES
+# Reviews: feedback asked of participants, reminders to the owner (muster.domain.reviews).
+NOTICES = NOTICES | REVIEW_NOTICES
 ASKING = sorted(PAGES | NOTICES)  # the events whose messages a later event may cancel
 ROLE_EVENTS = ("incident.role_assigned", "incident.role_handed_off")
 
@@ -133,6 +143,15 @@ def messages_for(uow: UnitOfWork, incident: Incident, event: Event) -> Iterator[
             )  # fmt: skip
     elif event.type in PLAYBOOK_PAGES:
         yield from _playbook_messages(uow, incident, event, tag, about)
+    elif event.type in CLOCK_PAGES or event.type in CLOCK_NOTICES:
+        for m in clock_messages(event.type, data, incident.id, tag, about):
+            yield Message(m.user_id, m.urgency, m.subject, m.text, m.path)
+    elif event.type in ACTION_NOTICES:
+        for a in action_messages(event.type, data, incident.id, tag, about):
+            yield Message(a.user_id, a.urgency, a.subject, a.text, a.path)
+    elif event.type in REVIEW_NOTICES:
+        for r in review_messages(event.type, data, incident.id, tag, about):
+            yield Message(r.user_id, r.urgency, r.subject, r.text, r.path)
     elif event.type == "incident.update_due":
         for uid in data.get("user_ids") or []:
             yield Message(

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from muster.channels.base import Channel
 from muster.config import Settings
 from muster.engine.module import EngineModule
+from muster.engine.modules.action_item_reminders import ActionItemReminders
+from muster.engine.modules.compliance_clocks import ComplianceClocks
 from muster.engine.modules.delivery import Delivery
 from muster.engine.modules.escalation_reactions import EscalationReactions
 from muster.engine.modules.escalation_timers import EscalationTimers
@@ -16,8 +18,12 @@ from muster.engine.modules.incident_tasks import IncidentTasks
 from muster.engine.modules.incident_updates import IncidentUpdates
 from muster.engine.modules.incident_webhooks import IncidentWebhooks
 from muster.engine.modules.notifications import Notifications
+from muster.engine.modules.observable_extraction import ObservableExtraction
 from muster.engine.modules.playbook_steps import PlaybookSteps
 from muster.engine.modules.playbook_triggers import PlaybookTriggers
+from muster.engine.modules.retention import Retention
+from muster.engine.modules.review_creation import ReviewCreation
+from muster.engine.modules.review_reminders import ReviewReminders
 from muster.engine.modules.schedule_gaps import ScheduleGaps
 from muster.engine.modules.token_expiry import TokenExpiry
 
@@ -38,10 +44,16 @@ def default_modules(
         IncidentCommander(),
         IncidentTasks(),
         IncidentUpdates(),
+        ComplianceClocks(),
+        ActionItemReminders(),
+        ReviewCreation(),  # before notifications: participants are asked for feedback this pass
+        ReviewReminders(),
         PlaybookTriggers(),  # before steps: a run started takes its first step this pass
         PlaybookSteps(settings),  # before notifications: its pages go out in the same pass
         Notifications(),
         IncidentWebhooks(),
         Delivery(settings, channels),
         ScheduleGaps(),
+        ObservableExtraction(),
+        Retention(settings),  # at most hourly; off unless MUSTER_RETENTION_DAYS is set
     ]

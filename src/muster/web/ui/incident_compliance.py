@@ -181,7 +181,7 @@ async def submit(
 
     def command(uow: UnitOfWork) -> None:
         data: dict[str, Any] = {
-            k: fields[k].strip() for k in ("recipient", "reference", "late_reason", "notes")
+            k: fields.get(k, "").strip() for k in ("recipient", "reference", "late_reason", "notes")
             if fields.get(k, "").strip() or k == "recipient"
         }  # fmt: skip
         when = parse_local(fields.get("submitted_at", ""), caller, field="submitted_at")
