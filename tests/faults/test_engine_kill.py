@@ -60,12 +60,15 @@ def test_kill_9_of_the_engine_takes_each_step_once(backend: str, tmp_path: Path)
             worker.start()
             clock.start()
             for _ in range(KILLS):
-                # Once the restarted worker has taken a step or sent a page, at a random point.
+                # Once the restarted worker has taken a step or sent a page, at a random point
+                # (a fast machine may finish everything first: then no more kills are due).
                 mark = progress(db, hooks)
                 deadline = time.monotonic() + 60
-                while progress(db, hooks) == mark:
+                while progress(db, hooks) == mark and not settled(db, GROUPS, PAGES):
                     assert time.monotonic() < deadline, "the engine does nothing"
                     time.sleep(0.02)
+                if settled(db, GROUPS, PAGES):
+                    break
                 time.sleep(rng.uniform(0.0, 0.5))
                 worker.kill()
                 kills.append(time.time())
@@ -81,8 +84,9 @@ def test_kill_9_of_the_engine_takes_each_step_once(backend: str, tmp_path: Path)
             stop.set()
             clock.join()
             worker.stop()
+        assert len(kills) >= 2, f"only {len(kills)} kills landed before the work was done"
         steps = check_steps_once(db, groups, LEVELS, PASSES)
         figures = check_pages_delivered(db, hooks.accepted(), kills)
-        print(f"\n{backend}: {steps} steps once each after {KILLS} kills; {figures}; "
+        print(f"\n{backend}: {steps} steps once each after {len(kills)} kills; {figures}; "
               f"{audit_verify(url, tmp_path)}")  # fmt: skip
         assert figures["pages"] == PAGES
