@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 
@@ -164,3 +164,16 @@ def ui_caller(role: Role = Role.VIEWER) -> Callable[..., object]:
 
 def session_max_age(ctx: AppContext) -> timedelta:
     return timedelta(seconds=ctx.settings.session_max_age_seconds)
+
+
+def set_session_cookie(response: Response, ctx: AppContext, key: str) -> None:
+    """Hand the browser its new session (``key`` from ``do_start_session``), signed; the
+    one way every sign-in (password or single sign-on) sets it."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie_signer(ctx).dumps(key),
+        max_age=ctx.settings.session_max_age_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=ctx.settings.secure_cookies,
+    )

@@ -15,7 +15,14 @@ from muster.domain.accounts.credentials import (
 )
 from muster.domain.accounts.sso import check_password_login, login_context
 from muster.errors import NotAuthenticated
-from muster.web.auth import SESSION_COOKIE, check_csrf, cookie_signer, identify, session_max_age
+from muster.web.auth import (
+    SESSION_COOKIE,
+    check_csrf,
+    cookie_signer,
+    identify,
+    session_max_age,
+    set_session_cookie,
+)
 from muster.web.context import AppContext, app_context
 from muster.web.ui.render import render
 
@@ -78,14 +85,7 @@ def login(
             **login_context(ctx.settings.sso, show_password=True),
         )
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        cookie_signer(ctx).dumps(key),
-        max_age=ctx.settings.session_max_age_seconds,
-        httponly=True,
-        samesite="lax",
-        secure=ctx.settings.secure_cookies,
-    )
+    set_session_cookie(response, ctx, key)
     return response
 
 

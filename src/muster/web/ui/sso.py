@@ -24,7 +24,7 @@ from muster.config import SsoSettings
 from muster.domain.accounts.credentials import do_start_session
 from muster.domain.accounts.sso import SsoClaims, do_sso_login, login_context
 from muster.errors import NotAuthenticated, NotFound, Unavailable
-from muster.web.auth import SESSION_COOKIE, client_ip, cookie_signer, session_max_age
+from muster.web.auth import client_ip, session_max_age, set_session_cookie
 from muster.web.context import AppContext, app_context
 from muster.web.ui.auth_pages import safe_next
 from muster.web.ui.render import render
@@ -240,12 +240,5 @@ def oidc_callback(
         return failed
     response = RedirectResponse(safe_next(pending["next"]), status_code=303)
     response.delete_cookie(PENDING_COOKIE, path="/auth/oidc")
-    response.set_cookie(
-        SESSION_COOKIE,
-        cookie_signer(ctx).dumps(key),
-        max_age=ctx.settings.session_max_age_seconds,
-        httponly=True,
-        samesite="lax",
-        secure=ctx.settings.secure_cookies,
-    )
+    set_session_cookie(response, ctx, key)
     return response
