@@ -76,3 +76,25 @@ def test_s3_round_trip_streams_in_parts(endpoint: str) -> None:
     store.delete(stored.key)
     with pytest.raises(NotFound):
         store.get(stored.key)
+
+
+def test_the_configured_store_passes_the_outbound_guard_and_nothing_else_does(
+    endpoint: str,
+) -> None:
+    """The guard of user-supplied destinations (Apprise's urllib3) is process-wide; boto3
+    connects through urllib3 too. The store an admin configured on a private address must
+    still work while the guard refuses private addresses to everyone else."""
+    import urllib3
+
+    from muster.channels.http import Policy, guard_urllib3
+
+    guard_urllib3(Policy())  # refuse every non-public address
+    store = S3EvidenceStore.connect(bucket="guarded", endpoint_url=endpoint, **CREDENTIALS)
+    store.client.create_bucket(Bucket="guarded")
+    stored = store.put(iter([b"seized"]), limit=100)
+    assert b"".join(store.get(stored.key)) == b"seized"
+    with socket.socket() as s:  # another local port: still refused
+        s.bind(("127.0.0.1", 0))
+        other = s.getsockname()[1]
+    with pytest.raises(urllib3.exceptions.HTTPError, match="non-public"):
+        urllib3.PoolManager(retries=False).request("GET", f"http://127.0.0.1:{other}/")

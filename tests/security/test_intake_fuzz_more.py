@@ -34,7 +34,7 @@ fuzz = settings(
 )
 DOMAIN = "alerts.example.com"
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
                     st.text(max_size=20))  # fmt: skip
 json_values = st.recursive(
     scalars,
