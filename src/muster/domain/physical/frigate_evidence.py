@@ -1,0 +1,165 @@
+"""Frigate snapshots and clips as incident evidence.
+
+An alert raised by a Frigate review links the snapshot and clip of each object it
+tracked. When an incident is declared with such an alert's group, or the group is linked
+to an incident, each of those files is fetched from the integration's configured Frigate
+(:mod:`muster.integrations.frigate_media`, outside any transaction) and kept as a file
+evidence item with its SHA-256 (:func:`muster.domain.compliance.evidence.do_record_file`),
+its source naming the camera and the review. The engine module
+:mod:`muster.engine.modules.frigate_evidence` drives it.
+
+A file is kept once per incident: its evidence file name (``frigate-<object id>-
+snapshot.jpg`` / ``-clip.mp4``) says whether it is there already. One that could not be
+fetched after a few attempts is noted on the incident's timeline
+(``incident.frigate_media_failed``) and not tried again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from muster.db.uow import UnitOfWork
+from muster.domain.alerts.models import Alert, Integration
+from muster.domain.compliance.evidence import do_record_file
+from muster.domain.compliance.evidence_models import EvidenceItem
+from muster.domain.compliance.evidence_schemas import EvidenceMeta
+from muster.domain.compliance.evidence_store import Stored
+from muster.domain.events.actor import Actor, Via
+from muster.domain.events.models import Event
+from muster.domain.incidents.models import Incident, IncidentAlertGroup
+from muster.domain.incidents.record import record, stream_of
+from muster.integrations.frigate_media import MediaRef, media_ref
+
+EVENT_TYPES = ("incident.declared", "incident.alert_group_linked")
+FAILED = "incident.frigate_media_failed"
+COLLECTOR = Actor.system(Via.ENGINE, label="Frigate evidence")
+MAX_ALERTS = 50  # Frigate alerts of one group looked at
+MAX_FILES = 40  # files one incident event brings
+
+
+@dataclass(frozen=True, slots=True)
+class MediaJob:
+    """One file to fetch for one incident."""
+
+    incident_id: str
+    integration_id: str
+    alert_id: str
+    base: str  # the integration's Frigate URL
+    ref: MediaRef
+    camera: str
+    review_id: str
+
+    @property
+    def url(self) -> str:
+        return self.ref.url(self.base)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.incident_id, self.ref.filename
+
+
+def jobs_for(uow: UnitOfWork, event: Event) -> list[MediaJob]:
+    """The files an incident event brings (settled ones included; see :func:`unsettled`)."""
+    incident_id = str((event.data or {}).get("incident_id") or event.subject_id)
+    if event.type == "incident.alert_group_linked":
+        groups = [str(event.data.get("group_id"))]
+    else:
+        groups = list(
+            uow.session.scalars(
+                select(IncidentAlertGroup.group_id).where(
+                    IncidentAlertGroup.incident_id == incident_id
+                )
+            )
+        )
+    if not groups:
+        return []
+    rows = uow.session.execute(
+        select(Alert, Integration)
+        .join(Integration, Integration.id == Alert.integration_id)
+        .where(Alert.group_id.in_(groups), Integration.type == "frigate")
+        .order_by(Alert.first_seen, Alert.id)
+        .limit(MAX_ALERTS)
+    ).all()
+    jobs: dict[tuple[str, str], MediaJob] = {}
+    for alert, integration in rows:
+        base = str(integration.config.get("frigate_url") or "").rstrip("/")
+        if not base:
+            continue
+        camera = str(alert.labels.get("camera") or alert.component or "camera")
+        review = str(alert.custom_details.get("review_id") or alert.labels.get("review_id") or "")
+        for link in alert.links:
+            ref = media_ref(str(link.get("href") or "")) if isinstance(link, dict) else None
+            if ref is None:
+                continue
+            job = MediaJob(incident_id, integration.id, alert.id, base, ref, camera, review)
+            jobs.setdefault(job.key, job)
+    return list(jobs.values())[:MAX_FILES]
+
+
+def unsettled(uow: UnitOfWork, jobs: Sequence[MediaJob]) -> list[MediaJob]:
+    """Those of ``jobs`` neither kept as evidence nor given up on."""
+    if not jobs:
+        return []
+    incidents = {job.incident_id for job in jobs}
+    kept = {
+        (incident_id, filename)
+        for incident_id, filename in uow.session.execute(
+            select(EvidenceItem.incident_id, EvidenceItem.filename).where(
+                EvidenceItem.incident_id.in_(incidents),
+                EvidenceItem.filename.in_({job.ref.filename for job in jobs}),
+            )
+        )
+    }
+    failed = {
+        (str(data.get("incident_id")), str(data.get("filename")))
+        for data in uow.session.scalars(
+            select(Event.data).where(
+                Event.stream.in_([stream_of(i) for i in incidents]), Event.type == FAILED
+            )
+        )
+    }
+    present = set(uow.session.scalars(select(Incident.id).where(Incident.id.in_(incidents))))
+    return [
+        job for job in jobs
+        if job.key not in kept and job.key not in failed and job.incident_id in present
+    ]  # fmt: skip
+
+
+def do_keep_media(
+    uow: UnitOfWork, job: MediaJob, stored: Stored, media_type: str | None
+) -> EvidenceItem | None:
+    """Record the fetched file as evidence; None (keep nothing) when the incident has it
+    already (another engine fetched it meanwhile) or is gone."""
+    if not unsettled(uow, [job]):
+        return None
+    kind = "Snapshot" if job.ref.kind == "snapshot" else "Clip"
+    meta = EvidenceMeta(
+        title=f"{kind} of {job.camera} (Frigate object {job.ref.event_id})"[:300],
+        description=(
+            f"{kind} of tracked object {job.ref.event_id} on camera {job.camera}, "
+            f"Frigate review {job.review_id or 'unknown'}; fetched from {job.url} "
+            f"for alert {job.alert_id}."
+        ),
+        source=f"Frigate camera {job.camera}, review {job.review_id or 'unknown'}"[:300],
+    )
+    return do_record_file(
+        uow, COLLECTOR, job.incident_id, stored, filename=job.ref.filename,
+        media_type=media_type or job.ref.media_type, meta=meta,
+    )  # fmt: skip
+
+
+def do_note_failed(uow: UnitOfWork, job: MediaJob, error: str, attempts: int) -> bool:
+    """Note on the incident's timeline that the file could not be fetched; False when it
+    is settled already."""
+    if not unsettled(uow, [job]):
+        return False
+    incident = uow.session.get_one(Incident, job.incident_id)
+    record(
+        uow, COLLECTOR, incident, FAILED, filename=job.ref.filename, url=job.url,
+        kind=job.ref.kind, camera=job.camera, review_id=job.review_id, alert_id=job.alert_id,
+        error=error[:500], attempts=attempts,
+    )  # fmt: skip
+    return True
