@@ -1,0 +1,1 @@
+"""Configuration as code: export the configuration as YAML files, plan and apply them."""
