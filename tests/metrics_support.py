@@ -9,6 +9,7 @@ from muster.clock import ManualClock
 from muster.db.uow import Database
 from muster.domain.alerts.models import Alert, AlertGroup
 from muster.domain.events.actor import Actor
+from muster.domain.incidents.metric_moments import refresh_moments
 from muster.domain.incidents.models import Incident, IncidentAlertGroup
 from muster.domain.incidents.roles import do_assign_role
 from muster.domain.incidents.transitions import do_transition
@@ -23,7 +24,8 @@ def link_alert(
     occurred: datetime | None = None,
     acknowledged: datetime | None = None,
 ) -> str:
-    """A group with one alert, linked to the incident; returns the group's id."""
+    """A group with one alert, linked to the incident without a command (so the incident's
+    metric moments are refreshed here, as a bulk import would); returns the group's id."""
     with db.unit_of_work() as uow:
         group = AlertGroup(
             service_id=cast.service, group_key=f"k-{first_seen.isoformat()}", status="resolved",
@@ -41,6 +43,8 @@ def link_alert(
         uow.session.add(IncidentAlertGroup(
             group_id=group.id, incident_id=incident_id, linked_at=first_seen, linked_by="test"
         ))  # fmt: skip
+        uow.flush()
+        refresh_moments(uow, [incident_id])
         uow.commit()
         return group.id
 

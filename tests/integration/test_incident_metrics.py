@@ -15,10 +15,9 @@ from muster.domain.incidents.models import Incident
 from muster.domain.incidents.record import record
 from muster.domain.notify.outbox import insert_rows, row_values
 from muster.domain.reviews.metrics import (
-    Facts,
-    compute_times,
     incident_metrics,
     incident_metrics_batch,
+    times_of_columns,
 )
 
 M = 60.0
@@ -112,8 +111,11 @@ def test_batch_equals_one_by_one(db: Database, clock: ManualClock) -> None:
 
 
 def test_pure_definitions_floor_backdated_gaps() -> None:
-    times = compute_times(Facts(detected=100.0, declared=200.0, group_first_seen=150.0,
-                                group_acknowledged=50.0, first_commander=190.0))  # fmt: skip
+    moments: dict[str, list[float | None]] = {
+        "detected": [100.0], "declared": [200.0], "contained": [None], "resolved": [None],
+        "closed": [None], "impact": [150.0], "acknowledged": [50.0], "commander": [190.0],
+    }  # fmt: skip
+    times = {key: values[0] for key, values in times_of_columns(moments).items()}
     assert times["time_to_detect"] == 0.0  # detected_at backdated before the alert
     assert times["time_to_acknowledge"] == 0.0
     assert times["time_to_engage_commander"] == 0.0

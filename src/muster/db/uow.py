@@ -103,6 +103,7 @@ class UnitOfWork:
         self.memo: dict[object, Any] = {}
         self._after_commit: list[Callable[[], None]] = []
         self._deferred: dict[object, Callable[[], None]] = {}
+        self._before_commit: dict[object, Callable[[], None]] = {}
         self._committed = False
         session.info[_UOW] = self
 
@@ -123,6 +124,7 @@ class UnitOfWork:
         if not self._committed and not self.readonly:
             self.session.rollback()
         self._deferred.clear()
+        self._before_commit.clear()
         # Closing ends the transaction; what a read-only unit loaded stays readable.
         self.session.close()
         self.session.info.pop(_UOW, None)
@@ -136,6 +138,21 @@ class UnitOfWork:
     def after_commit(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` once the transaction has committed; never if it rolls back."""
         self._after_commit.append(hook)
+
+    def before_commit(self, key: object, hook: Callable[[], None]) -> None:
+        """Run ``hook`` at :meth:`commit`, once everything pending is flushed and before
+        the transaction commits; once, however often it is asked for under ``key``. For
+        derived values that must see the whole change (a hook may ask for more hooks)."""
+        if key not in self._before_commit:
+            self._before_commit[key] = hook
+
+    def _run_before_commit(self) -> None:
+        while self._before_commit:
+            self.flush()
+            hooks = list(self._before_commit.values())
+            self._before_commit.clear()
+            for hook in hooks:
+                hook()
 
     def defer(self, key: object, write: Callable[[], None]) -> None:
         """Call ``write`` at the next flush, before the ORM flushes its own objects; once,
@@ -158,6 +175,7 @@ class UnitOfWork:
     def commit(self) -> None:
         if self.readonly:
             raise RuntimeError("commit() on a read-only unit of work")
+        self._run_before_commit()
         self.write_deferred()
         self.session.commit()
         self._committed = True
@@ -174,6 +192,7 @@ class UnitOfWork:
         self.session.rollback()
         self._after_commit.clear()
         self._deferred.clear()
+        self._before_commit.clear()
         self.events.clear()
         self.memo.clear()
 

@@ -8,6 +8,7 @@ from typing import Any
 from muster.db.uow import UnitOfWork
 from muster.domain.events.actor import Actor
 from muster.domain.events.service import AppendedEvent, append_event
+from muster.domain.incidents.metric_moments import mark_changed
 from muster.domain.incidents.models import Incident
 
 
@@ -18,7 +19,9 @@ def stream_of(incident_id: str) -> str:
 def record(
     uow: UnitOfWork, actor: Actor, incident: Incident, event_type: str, /, **data: Any
 ) -> AppendedEvent:
-    """Append ``event_type`` to ``incident``'s timeline (``data`` may use any key)."""
+    """Append ``event_type`` to ``incident``'s timeline (``data`` may use any key), and
+    have its metric moments refreshed when the change commits."""
+    mark_changed(uow, incident.id)
     return append_event(
         uow,
         actor,

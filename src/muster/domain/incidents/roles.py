@@ -11,14 +11,13 @@ from muster.db.uow import UnitOfWork
 from muster.domain.accounts.permissions import require
 from muster.domain.events.actor import Actor, Role
 from muster.domain.incidents.lifecycle import OPEN_STATUSES
+from muster.domain.incidents.models import COMMANDER as COMMANDER
 from muster.domain.incidents.models import Incident, IncidentRoleType, RoleAssignment, SeverityLevel
 from muster.domain.incidents.participants import add_participant
 from muster.domain.incidents.record import record
 from muster.domain.incidents.visibility import get_visible_incident
 from muster.domain.oncall.load import on_call
 from muster.errors import Conflict, FieldError, InvalidInput
-
-COMMANDER = "commander"
 
 
 def role_types(uow: UnitOfWork, *, include_archived: bool = False) -> Sequence[IncidentRoleType]:
