@@ -10,6 +10,7 @@ from sqlalchemy import select
 from muster.db.uow import UnitOfWork
 from muster.domain.alerts.models import AlertGroup
 from muster.domain.catalog.models import Service
+from muster.domain.exercises.marking import mark_outgoing, message_run
 from muster.domain.notify.incident_webhooks import PURPOSE as INCIDENT_WEBHOOK
 from muster.domain.notify.incident_webhooks import message as incident_webhook_message
 from muster.domain.notify.jobs import Options, Outgoing
@@ -22,6 +23,7 @@ from muster.domain.notify.messages import (
     render_page,
 )  # fmt: skip
 from muster.domain.notify.models import AnnouncementChannel, ContactMethod, OutboxMessage
+from muster.domain.notify.outbox import idempotency_key
 from muster.domain.notify.replies import reply_address
 from muster.domain.notify.tokens import mint
 
@@ -29,6 +31,11 @@ MAX_LINKED_GROUPS = 20  # a bundle of more groups links to each, without one-cli
 
 
 def compose(uow: UnitOfWork, opts: Options, rows: list[OutboxMessage], now: datetime) -> Outgoing:
+    """The message, marked EXERCISE when it is about a drill (muster.domain.exercises)."""
+    return mark_outgoing(_compose(uow, opts, rows, now), message_run(uow, rows))
+
+
+def _compose(uow: UnitOfWork, opts: Options, rows: list[OutboxMessage], now: datetime) -> Outgoing:
     carrier = rows[0]
     if carrier.purpose == INCIDENT_WEBHOOK:
         return incident_webhook_message(uow, opts, carrier)
@@ -45,12 +52,23 @@ def compose(uow: UnitOfWork, opts: Options, rows: list[OutboxMessage], now: date
     else:
         rendered = _notice(opts, carrier)
     text = rendered.text + (f"\n\n{REPLY_HINT}" if reply_to else "")
+    key = message_key(rows)
     return Outgoing(
         method_type=carrier.method_type, address=carrier.address, subject=rendered.subject,
         text=text, html=rendered.html, short=rendered.short, voice=rendered.voice,
-        data={**rendered.data, "idempotency_key": carrier.idempotency_key},
-        idempotency_key=carrier.idempotency_key, reply_to=reply_to, secret=secret,
+        data={**rendered.data, "idempotency_key": key},
+        idempotency_key=key, reply_to=reply_to, secret=secret,
     )  # fmt: skip
+
+
+def message_key(rows: list[OutboxMessage]) -> str:
+    """The message's idempotency key: the row's own for one row; for a bundle, one made of
+    every row's key, so the same bundle sent again (a lease ran out) keeps its key and a
+    receiver drops the copy, while a bundle re-formed with more pages gets a new key and
+    is never dropped as a copy of the smaller one."""
+    if len(rows) == 1:
+        return rows[0].idempotency_key
+    return idempotency_key("bundle", *sorted(r.idempotency_key for r in rows))
 
 
 def _page(
