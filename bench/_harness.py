@@ -210,13 +210,24 @@ def muster_server(
         log.close()
 
 
+def _csrf(html: str) -> str:
+    return html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+def sign_in(client: httpx.Client, email: str, password: str) -> httpx.Response:
+    """Post the sign-in form as a browser does: fetch the page (it sets the form's
+    CSRF cookie), then post its token with the credentials."""
+    token = _csrf(client.get("/login?password=1").text)
+    data = {"csrf_token": token, "email": email, "password": password, "next": "/"}
+    return client.post("/login", data=data)
+
+
 def _token(base: str, admin: tuple[str, str]) -> str:
     with httpx.Client(base_url=base) as c:
         # Sign in as the first admin, then create a token through the API with the
         # session's CSRF token (as the browser would).
-        c.post("/login", data={"email": admin[0], "password": admin[1]})
-        html = c.get("/").text
-        csrf = html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        sign_in(c, admin[0], admin[1])
+        csrf = _csrf(c.get("/").text)
         r = c.post("/api/v1/tokens", json={"name": "bench"}, headers={"X-CSRF-Token": csrf})
         r.raise_for_status()
         token: str = r.json()["token"]

@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from _harness import bulk_insert, db_label, muster_server, report, scaled
+from _harness import bulk_insert, db_label, muster_server, report, scaled, sign_in
 from _incident_seed import seed_incidents
 from muster.clock import SystemClock
 from muster.db import migrate
@@ -274,9 +274,7 @@ def main() -> int:
                   f"{server.startup_seconds:.2f} s")  # fmt: skip
             report("startup.seeded_db", round(server.startup_seconds, 2), "s", database=label,
                    offered_load="none", data=size)  # fmt: skip
-            login = client.post(
-                "/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "next": "/"}
-            )
+            login = sign_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
             if login.status_code != 303:
                 raise RuntimeError(f"sign-in failed: {login.status_code}")
             print(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
 from muster.db.uow import Database
@@ -45,10 +47,17 @@ def make_person(db: Database, role: str = "responder", email: str | None = None)
         return Person(user.id, email, role, token)
 
 
+def post_login(client: httpx.Client, data: dict[str, str], **kwargs: Any) -> httpx.Response:
+    """Post the sign-in form as a browser does: first fetch the page, which sets the
+    form's CSRF cookie, then post its token with ``data``."""
+    token = csrf_from(client.get("/login?password=1").text)
+    return client.post("/login", data={"csrf_token": token, **data}, **kwargs)
+
+
 def sign_in(client: TestClient, email: str, password: str) -> str:
     """Sign in through the login form; returns the session's CSRF token."""
-    response = client.post(
-        "/login", data={"email": email, "password": password, "next": "/"}, follow_redirects=False
+    response = post_login(
+        client, {"email": email, "password": password, "next": "/"}, follow_redirects=False
     )
     assert response.status_code == 303, response.text
     return csrf_from(client.get("/").text)

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from helpers import Person
+from helpers import Person, post_login
 
 WAIT = 2.0  # seconds within which an event must arrive
 
@@ -83,8 +83,6 @@ class Stream:
 @contextmanager
 def signed_in(url: str, person: Person) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=url, timeout=httpx.Timeout(10, read=30)) as client:
-        r = client.post(
-            "/login", data={"email": person.email, "password": person.password, "next": "/"}
-        )
+        r = post_login(client, {"email": person.email, "password": person.password, "next": "/"})
         assert r.status_code == 303, r.text
         yield client

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -68,5 +68,18 @@ INGEST_BATCH = Histogram(
     "muster_ingest_batch_size",
     "Requests committed together by the ingest writer.",
     buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500),
+    registry=REGISTRY,
+)
+
+MQTT_CONNECTED = Gauge(
+    "muster_mqtt_connected",
+    "Whether the MQTT subscriber of an integration is connected to its broker (1) or not (0).",
+    ["integration"],
+    registry=REGISTRY,
+)
+MQTT_MESSAGES = Counter(
+    "muster_mqtt_messages_total",
+    "MQTT messages handled, by integration and outcome.",
+    ["integration", "outcome"],
     registry=REGISTRY,
 )

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 
+from helpers import post_login
 from muster.cli.common import Exit
 from muster.cli.main import cli
 from muster.db.uow import Database
@@ -140,7 +141,7 @@ def test_serve_bootstraps_a_fresh_install(tmp_path: Path) -> None:
             except httpx.TransportError:
                 time.sleep(0.1)
         with httpx.Client(base_url=base) as client:
-            r = client.post("/login", data={"email": "admin@localhost", "password": match.group(1)})
+            r = post_login(client, {"email": "admin@localhost", "password": match.group(1)})
             assert r.status_code == 303
             assert r.headers["location"] == "/"
             assert "Good to see you" in client.get("/").text

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from helpers import Person, make_person
+from helpers import Person, make_person, post_login
 from muster.channels.base import Message
 from muster.channels.email import SmtpChannel
 from muster.config import NotifySettings, Settings
@@ -93,8 +93,8 @@ def test_no_secret_in_logs_events_answers_or_errors(
         "email": "new@example.com", "name": "New", "role": "viewer",
         "password": secrets["user password"]})  # fmt: skip
     assert r.status_code == 201, r.text
-    r = client.post("/login", data={"email": "new@example.com", "password": secrets["user password"]},
-                    follow_redirects=False)  # fmt: skip
+    r = post_login(client, {"email": "new@example.com", "password": secrets["user password"]},
+                   follow_redirects=False)  # fmt: skip
     assert r.status_code == 303
     client.cookies.clear()
     alert = {"version": "4", "status": "firing",
@@ -116,12 +116,8 @@ def test_no_secret_in_logs_events_answers_or_errors(
         client.get("/api/v1/me", headers={"Authorization": f"Bearer {secrets[name]}x"})
     client.post(f"/ingest/alertmanager/{secrets['integration key']}", content=b"{not json")
     client.post(f"/ingest/alertmanager/{secrets['integration key']}x", json=alert)
-    client.post(
-        "/login", data={"email": "new@example.com", "password": secrets["user password"] + "x"}
-    )
-    client.post(
-        "/login", data={"email": "nobody@example.com", "password": secrets["user password"]}
-    )
+    post_login(client, {"email": "new@example.com", "password": secrets["user password"] + "x"})
+    post_login(client, {"email": "nobody@example.com", "password": secrets["user password"]})
     client.put(
         "/api/v1/secrets/bad name!", json={"value": secrets["playbook secret"]}, headers=admin
     )

@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from helpers import SYSTEM, Person, sign_in
+from helpers import SYSTEM, Person, post_login, sign_in
 from muster.clock import ManualClock
 from muster.db.uow import Database
 from muster.domain.accounts.credentials import do_create_api_token
@@ -164,10 +164,10 @@ def test_cookie_session_api_write_needs_csrf_header(
 def test_wrong_password_is_refused_without_saying_which_part(
     client: TestClient, people: dict[str, Person]
 ) -> None:
-    r = client.post("/login", data={"email": people["viewer"].email, "password": "wrong password"})
+    r = post_login(client, {"email": people["viewer"].email, "password": "wrong password"})
     assert r.status_code == 401
     assert "wrong email or password" in r.text
-    r2 = client.post("/login", data={"email": "nobody@example.com", "password": "wrong password"})
+    r2 = post_login(client, {"email": "nobody@example.com", "password": "wrong password"})
     assert r2.status_code == 401
     assert "wrong email or password" in r2.text
     assert client.get("/", follow_redirects=False).status_code == 303
@@ -178,7 +178,7 @@ def test_archived_user_loses_access(client: TestClient, people: dict[str, Person
     r = client.post(f"/api/v1/users/{victim.id}/archive", headers=people["admin"].auth)
     assert r.status_code == 200
     assert client.get("/api/v1/me", headers=victim.auth).status_code == 401
-    r = client.post("/login", data={"email": victim.email, "password": victim.password})
+    r = post_login(client, {"email": victim.email, "password": victim.password})
     assert r.status_code == 401
 
 

@@ -16,7 +16,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from oidc_provider_mock import run_server_in_thread
 
-from helpers import SYSTEM, csrf_from, make_person, sign_in
+from helpers import SYSTEM, csrf_from, make_person, post_login, sign_in
 from muster.clock import ManualClock
 from muster.config import Settings, SsoSettings
 from muster.db.uow import Database
@@ -187,7 +187,7 @@ def test_break_glass_only(idp: str, settings: Settings, db: Database, clock: Man
         assert "Sign in with Example ID" in page.text
         assert 'name="password"' not in page.text
         assert 'name="password"' in client.get("/login?password=1").text
-        refused = client.post("/login", data={"email": other.email, "password": other.password},
+        refused = post_login(client, {"email": other.email, "password": other.password},
                               follow_redirects=False)  # fmt: skip
         assert refused.status_code == 401
         assert "password sign-in is off" in refused.text

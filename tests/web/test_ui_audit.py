@@ -47,7 +47,7 @@ def test_filter_by_subject_type(client: TestClient, people: dict[str, Person]) -
     assert rows == ["team.created"]
     page = client.get("/audit?subject_type=incident")
     assert page.status_code == 200
-    assert "No events about incidents" in page.text
+    assert "No events match this filter" in page.text
     assert '<option value="incident" selected>' in page.text
 
 

@@ -7,7 +7,7 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from helpers import Person
+from helpers import Person, post_login
 from muster.db.uow import Database
 from muster.domain.accounts.models import ApiToken, User
 from ui_support import as_person, count, field_has_error, field_value, last_event
@@ -134,7 +134,7 @@ def test_password_change_needs_the_current_password(
     assert last_event(db, "user.updated").data == {"password": "changed"}
     client.cookies.clear()
     assert (
-        client.post("/login", data={"email": me.email, "password": me.password}).status_code == 401
+        post_login(client, {"email": me.email, "password": me.password}).status_code == 401
     )
     as_person(client, Person(me.id, me.email, me.role, me.token, password=new))
 

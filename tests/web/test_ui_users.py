@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from helpers import PASSWORD, Person
+from helpers import PASSWORD, Person, post_login
 from muster.db.uow import Database
 from muster.domain.accounts.models import User
 from ui_support import (
@@ -216,7 +216,7 @@ def test_admin_archives_a_person(
     assert target.email in client.get("/users?archived=1").text
     assert target.email not in client.get("/users").text
     client.cookies.clear()
-    r = client.post("/login", data={"email": target.email, "password": PASSWORD})
+    r = post_login(client, {"email": target.email, "password": PASSWORD})
     assert r.status_code == 401
 
 

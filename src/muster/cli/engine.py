@@ -7,6 +7,7 @@ import click
 from muster.cli.common import database, emit, settings
 from muster.engine.modules import default_modules
 from muster.engine.runner import Runner
+from muster.inbound.mqtt_supervisor import MqttIntake
 
 
 @click.command()
@@ -26,7 +27,11 @@ def engine(once: bool, as_json: bool) -> None:
             if result.errors:
                 raise SystemExit(1)
             return
+        mqtt = MqttIntake(db, settings().secret_key)  # MQTT integrations' subscribers
+        mqtt.start()
         try:
             runner.run_forever(settings().engine_interval_seconds)
         except KeyboardInterrupt:
             runner.stop()
+        finally:
+            mqtt.stop()

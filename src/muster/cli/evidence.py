@@ -1,5 +1,5 @@
-"""``muster evidence``: an incident's evidence (list, add, verify) and legal hold;
-``muster retention run``: one retention pass now.
+"""``muster evidence``: an incident's evidence (list, add, verify) and legal hold.
+(``muster retention`` lives in :mod:`muster.cli.retention`; re-exported here.)
 
 Commands act as the CLI (an administrator) unless ``--as EMAIL`` names a person.
 """
@@ -23,15 +23,14 @@ from muster.cli.common import (
     handles_errors,
     settings,
 )
+from muster.cli.retention import retention
 from muster.domain.compliance import legal_hold
 from muster.domain.compliance.evidence import add_file_evidence, do_add_external, list_evidence
 from muster.domain.compliance.evidence_access import verify_incident_evidence
 from muster.domain.compliance.evidence_models import EvidenceItem
 from muster.domain.compliance.evidence_schemas import EvidenceMeta, ExternalIn
 from muster.domain.compliance.evidence_store import CHUNK, evidence_store
-from muster.domain.compliance.retention import run_retention
 from muster.domain.events.actor import Actor
-from muster.domain.incidents.attachments import FileBlobStore
 from muster.domain.incidents.service import find_incident
 from muster.domain.inputs import parse_input
 
@@ -178,36 +177,4 @@ def release(incident: str, reason: str, as_email: str | None) -> None:
     click.echo("legal hold released")
 
 
-@click.group("retention")
-def retention() -> None:
-    """Retention of closed incidents' evidence, attachments and messages."""
-
-
-@retention.command("run")
-@click.option("--dry-run", is_flag=True, help="Count what would be removed; remove nothing.")
-@click.option("--days", type=int, default=None, help="Override MUSTER_RETENTION_DAYS.")
-@JSON_OPTION
-@handles_errors
-def run(dry_run: bool, days: int | None, as_json: bool) -> None:
-    """Run one retention pass now (the event log is never deleted)."""
-    cfg = settings()
-    period = cfg.evidence.retention_days if days is None else days
-    if period <= 0:
-        raise click.UsageError("retention is off: set MUSTER_RETENTION_DAYS or pass --days")
-    with database() as db, db.unit_of_work() as uow:
-        report = run_retention(
-            uow, retention_days=period, evidence_store=evidence_store(cfg),
-            attachment_store=FileBlobStore.in_var_dir(cfg.var_dir), dry_run=dry_run,
-        )  # fmt: skip
-        uow.commit()
-    counts = report.counts
-
-    def text() -> None:
-        verb = "would remove" if dry_run else "removed"
-        click.echo(
-            f"{verb}: {counts['evidence']} evidence files, {counts['attachments']} attachment"
-            f" files, {counts['messages']} message bodies from {counts['incidents']} incidents;"
-            f" {counts['held']} incidents skipped for legal hold"
-        )
-
-    emit(counts, as_json, text)
+__all__ = ["evidence", "retention"]

@@ -10,8 +10,11 @@ from muster.cli import (
     actions,
     alerts,
     audit,
+    backup,
     compliance,
+    config,
     db,
+    drills,
     engine,
     escalation,
     evidence,
@@ -23,7 +26,9 @@ from muster.cli import (
     reviews,
     secrets,
     serve,
+    sites,
     smtp,
+    syslog,
     tokens,
     users,
 )
@@ -43,6 +48,7 @@ for group in (
     serve.serve,
     engine.engine,
     smtp.smtp,
+    syslog.syslog,
     db.db,
     users.user,
     tokens.token,
@@ -61,6 +67,11 @@ for group in (
     compliance.compliance,
     actions.action,
     reviews.review,
+    drills.drill,
+    config.config,
+    sites.site,
+    backup.backup_command,
+    backup.restore_command,
 ):
     cli.add_command(group)
 

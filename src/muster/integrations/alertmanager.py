@@ -189,7 +189,10 @@ def _summary(labels: dict[str, str], annotations: dict[str, str]) -> str:
 
 def _first(labels: dict[str, str], *names: str) -> str | None:
     for name in names:
-        value = clean_text(labels.get(name, ""), MAX_SHORT_TEXT)
+        given = labels.get(name)
+        if not given:  # absent or empty: nothing to clean (most of the names asked for)
+            continue
+        value = clean_text(given, MAX_SHORT_TEXT)
         if value:
             return value
     return None

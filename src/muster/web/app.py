@@ -14,6 +14,9 @@ from muster.web.api import action_items as action_items_api
 from muster.web.api import alert_config as alert_config_api
 from muster.web.api import alert_metrics as alert_metrics_api
 from muster.web.api import alerts as alerts_api
+from muster.web.api import audit as audit_api
+from muster.web.api import correlation as correlation_api
+from muster.web.api import drills as drills_api
 from muster.web.api import escalation as escalation_api
 from muster.web.api import events as events_api
 from muster.web.api import evidence as evidence_api
@@ -35,11 +38,13 @@ from muster.web.api import oncall_health as oncall_health_api
 from muster.web.api import playbook_approvals as playbook_approvals_api
 from muster.web.api import playbooks as playbooks_api
 from muster.web.api import regimes as regimes_api
+from muster.web.api import retention as retention_api
 from muster.web.api import reviews as reviews_api
 from muster.web.api import schedule_changes as schedule_changes_api
 from muster.web.api import schedules as schedules_api
 from muster.web.api import secrets as secrets_api
 from muster.web.api import services as services_api
+from muster.web.api import sites as sites_api
 from muster.web.api import sso as sso_api
 from muster.web.api import teams as teams_api
 from muster.web.api import tokens as tokens_api
@@ -99,6 +104,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         services_api.router,
         tokens_api.router,
         events_api.router,
+        audit_api.router,
         integrations_api.router,
         alerts_api.router,
         alert_config_api.router,
@@ -127,7 +133,13 @@ def create_app(ctx: AppContext) -> FastAPI:
         alert_metrics_api.router,
         oncall_health_api.router,
         sso_api.router,
+        retention_api.router,
+        retention_api.runs_router,
         reviews_api.router,
+        sites_api.router,
+        sites_api.trail_router,
+        correlation_api.router,
+        drills_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router)

@@ -1,4 +1,5 @@
-"""/healthz (process up), /readyz (database reachable, migrations current), /metrics."""
+"""/healthz (process up), /readyz (database reachable, migrations current), /health
+(details: the state of inbound subscriptions), /metrics."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from muster.db.migrate import current_revision, head_revision
+from muster.domain.physical.connections import connection_views
 from muster.metrics import REGISTRY
 from muster.web.context import AppContext, app_context
 
@@ -35,6 +37,24 @@ def readyz(ctx: AppContext = Depends(app_context)) -> Response:
             503,
         )
     return JSONResponse({"status": "ok", "database": "ok", "migrations": current})
+
+
+@router.get("/health")
+def health(ctx: AppContext = Depends(app_context)) -> Response:
+    """Details: each MQTT integration's subscriber (connected, since when, last error).
+    ``status`` is ``degraded`` while any is not connected."""
+    with ctx.db.unit_of_work(readonly=True) as uow:
+        views = connection_views(uow)
+    mqtt = [
+        {"integration_id": v.integration_id, "name": v.name, "type": v.type,
+         "connected": v.connected, "stale": v.stale,
+         "since": v.since.isoformat() if v.since else None,
+         "last_message_at": v.last_message_at.isoformat() if v.last_message_at else None,
+         "last_error": v.last_error, "reconnect_attempts": v.attempts}
+        for v in views
+    ]  # fmt: skip
+    status = "ok" if all(v.connected for v in views) else "degraded"
+    return JSONResponse({"status": status, "mqtt": mqtt})
 
 
 @router.get("/metrics")

@@ -13,7 +13,10 @@ through its own, permission-checked URL. Topics:
 * ``service:<id>``: a service's own events and its alerts' events;
 * ``alert:<id>``, ``alert_group:<id>`` (an alert group hears its alerts' events too);
 * ``routing``: routing rule changes;
-* ``incidents``: every incident event; ``incident:<id>``: one incident's timeline.
+* ``incidents``: every incident event; ``incident:<id>``: one incident's timeline;
+* ``sites``: every site's own events; ``site:<id>``: a site's own events (devices'
+  reports, its configuration) and every event naming the site (an alert placed there, an
+  incident set there).
 
 Events of a restricted incident reach only streams whose caller may see it (admins,
 the security team, and the incident's participants when the stream opened).
@@ -48,8 +51,10 @@ from muster.web.context import AppContext, app_context
 log = logging.getLogger(__name__)
 
 # "kind:<id>" topics a page may ask for, and topics without an id.
-TOPIC_KINDS = frozenset({"service", "alert", "alert_group", "routing_rule", "incident"})
-PLAIN_TOPICS = frozenset({"alerts", "routing", "incidents"})
+TOPIC_KINDS = frozenset(
+    {"service", "alert", "alert_group", "routing_rule", "incident", "site", "drill_run"}
+)
+PLAIN_TOPICS = frozenset({"alerts", "routing", "incidents", "sites"})
 MAX_TOPICS = 20
 _TOPIC_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
@@ -80,6 +85,9 @@ LIVE_EVENT_TYPES = (
     "notification.sent",
     "incident.playbook_started", "incident.playbook_step", "incident.playbook_finished",
     "incident.playbook_decided", "incident.playbook_paged",
+    "alert.placed", "incident.site_set", "site.activity", "site.device_health", "site.updated",
+    "site.zone_added", "site.zone_updated", "site.zone_removed", "site.device_added",
+    "site.device_updated", "site.device_removed",
 )  # fmt: skip
 
 
@@ -118,6 +126,8 @@ def topics_of(
         ("alert_id", "alert"),
         ("service_id", "service"),
         ("incident_id", "incident"),
+        ("site_id", "site"),
+        ("previous_site_id", "site"),  # an incident moved away from a site
     ):
         value = data.get(key)
         if isinstance(value, str):
@@ -131,6 +141,8 @@ def topics_of(
         topics.add("routing")
     if subject_type == "incident":
         topics.add("incidents")
+    if subject_type == "site":
+        topics.add("sites")
     return frozenset(topics)
 
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from muster.config import SsoSettings
-from muster.db.uow import UnitOfWork
+from muster.db.uow import Database, UnitOfWork
 from muster.domain.accounts import service as accounts
+from muster.domain.accounts.credentials import do_start_session
 from muster.domain.accounts.models import Team, TeamMember, User
 from muster.domain.accounts.schemas import MemberAdd, UserCreate, UserUpdate
 from muster.domain.accounts.sso_models import SsoGroupRule, SsoIdentity
@@ -66,7 +68,7 @@ class SsoClaims:
 def sso_actor(issuer: str, ip: str | None = None) -> Actor:
     """Who changes accounts on an SSO login: the system, labelled with the door."""
     return Actor(kind="system", id=None, label=f"sso:{issuer}"[:200], role=Role.ADMIN,
-                 via=Via.UI, ip=ip)  # fmt: skip
+                 via=Via.SSO, ip=ip)  # fmt: skip
 
 
 def do_sso_login(
@@ -119,9 +121,32 @@ def do_sso_login(
     return user
 
 
+def sso_sign_in(
+    db: Database, claims: SsoClaims, *, ip: str | None, user_agent: str, max_age: timedelta
+) -> str:
+    """:func:`do_sso_login` and a new session in one transaction; returns the session key.
+
+    Two first sign-ins of one person at once (two tabs, a double click) race to create
+    the same account or identity: the loser's insert fails on a unique constraint, and
+    it is tried once more, when it finds what the winner created."""
+    for attempt in (1, 2):
+        try:
+            with db.unit_of_work() as uow:
+                user = do_sso_login(uow, claims, uow.now, ip=ip)
+                _session, key = do_start_session(
+                    uow, user, max_age=max_age, ip=ip, user_agent=user_agent
+                )
+                uow.commit()
+                return key
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def actor_for_login(user: User, ip: str | None) -> Actor:
     return Actor(kind="user", id=user.id, label=user.email, role=Role.parse(user.role),
-                 via=Via.UI, ip=ip)  # fmt: skip
+                 via=Via.SSO, ip=ip)  # fmt: skip
 
 
 def _link_or_create(uow: UnitOfWork, actor: Actor, claims: SsoClaims) -> tuple[User, bool]:

@@ -204,8 +204,10 @@ def _route(
             return _Routed(inbound, (service_id, dedup_key), severity, dict(labels), None, True,
                            made_up)  # fmt: skip
         target = rule.actions.route_to_service_id
-        if target and (settings := store.service(target)) is not None and not settings.archived:
-            service_id = target
+        settings = store.service(target) if target else None
+        # Never from a real service to an exercise one or back (muster.domain.exercises).
+        if settings and not settings.archived and _same_world(store, source.service_id, settings):
+            service_id = settings.id
         severity = rule.actions.set_severity or severity
         labels = {**labels, **rule.actions.add_labels}
         if rule.actions.suppress:
@@ -305,6 +307,8 @@ def _open_new_alert(
         "occurrences": 1, "first_seen": now, "last_seen": now, "occurred_at": inbound.occurred_at,
         "acknowledged_at": None, "acknowledged_by": None, "resolved_at": None, "resolved_by": None,
         "suppressed_reason": suppressed, "flapping": flapping, "raw": _bounded_raw(inbound.raw),
+        "site_id": settings.site_id,  # placed at its service's site (sites.placement)
+        "exercise_run_id": settings.exercise_run_id,  # muster.domain.exercises.tagging
     })  # fmt: skip
     if new_group:
         # Opening a group is what pages: one event says both, on the service's alert stream.
@@ -312,6 +316,7 @@ def _open_new_alert(
             "service_id": service_id, "group_id": group.id, "dedup_key": dedup_key,
             "severity": routed.severity, "summary": inbound.summary, "suppressed": suppressed,
             "flapping": flapping, "alert_id": alert_id, "pages": pages,
+            **({"site_id": settings.site_id} if settings.site_id else {}),
         }))  # fmt: skip
     else:
         reopened = store.join(group, routed.severity, SEVERITY_RANK)
@@ -319,9 +324,15 @@ def _open_new_alert(
             "service_id": service_id, "group_id": group.id, "dedup_key": dedup_key,
             "severity": routed.severity, "summary": inbound.summary, "suppressed": suppressed,
             "flapping": flapping, "alert_count": group.alert_count, "reopened_group": reopened,
+            **({"site_id": settings.site_id} if settings.site_id else {}),
         }))  # fmt: skip
     return Outcome("suppressed" if suppressed else "created", dedup_key, alert_id, group.id,
                    pages=new_group and pages)  # fmt: skip
+
+
+def _same_world(store: IntakeStore, from_service: str, to: ServiceSettings) -> bool:
+    here = store.service(from_service)
+    return (here.exercise_run_id if here else None) == to.exercise_run_id
 
 
 def _rule_view(

@@ -46,7 +46,7 @@ _LOOK_UP = select(
 )  # fmt: skip
 _SERVICE = select(
     Service.id, Service.archived_at, Service.alert_grouping, Service.flap_threshold,
-    Service.flap_window_minutes,
+    Service.flap_window_minutes, Service.site_id, Service.exercise_run_id,
 ).where(Service.id == bindparam("service_id"))  # fmt: skip
 _NOW = bindparam("now", type_=MaintenanceWindow.starts_at.type)
 _MAINTENANCE = (
@@ -105,6 +105,8 @@ class ServiceSettings:
     grouping: dict[str, Any]
     flap_threshold: int
     flap_window: timedelta
+    site_id: str | None = None  # where its alerts are placed (muster.domain.sites.placement)
+    exercise_run_id: str | None = None  # its alerts are exercise (muster.domain.exercises)
 
 
 Key = tuple[str, str]  # (service id, dedup key)
@@ -196,6 +198,8 @@ class IntakeStore:
                     grouping=row.alert_grouping or {"mode": "none"},
                     flap_threshold=row.flap_threshold,
                     flap_window=timedelta(minutes=row.flap_window_minutes),
+                    site_id=row.site_id,
+                    exercise_run_id=row.exercise_run_id,
                 )
             )
         return self._services[service_id]

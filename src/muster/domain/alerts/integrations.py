@@ -14,11 +14,20 @@ from muster.db.uow import UnitOfWork
 from muster.domain.accounts.permissions import require
 from muster.domain.alerts.models import Integration
 from muster.domain.alerts.schemas import IntegrationCreate, IntegrationOut, IntegrationUpdate
+from muster.domain.alerts.security_types import PHYSICAL_TYPES
+from muster.domain.audit.changes import redacted
 from muster.domain.catalog.service import get_service
 from muster.domain.events.actor import Actor, Role
 from muster.domain.events.service import append_event
+from muster.domain.physical.config import (
+    MQTT_TYPES,
+    check_physical_config,
+    check_physical_site,
+    mqtt_address,
+)
 from muster.errors import FieldError, InvalidInput, NotFound
 from muster.integrations.generic_mapping import GenericMapping
+from muster.integrations.security.cef_routing import check_cef_config
 
 INGEST_PATHS = {
     "alertmanager": "/ingest/alertmanager/{key}",
@@ -26,6 +35,13 @@ INGEST_PATHS = {
     "generic": "/ingest/generic/{key}",
     "heartbeat": "/ingest/heartbeat/{key}",
     "pagerduty": "/v2/enqueue",
+    "access_control": "/ingest/access-control/{key}",
+    "wazuh": "/ingest/wazuh/{key}",
+    "suricata": "/ingest/suricata/{key}",
+    "falco": "/ingest/falco/{key}",
+    "elastic": "/ingest/elastic/{key}",
+    "splunk": "/ingest/splunk/{key}",
+    "cef": "/ingest/cef/{key}",
 }
 
 
@@ -43,6 +59,8 @@ def integration_url(
     """Where a sender points: a URL, or for email an address."""
     if integration.type == "email":
         return f"{integration.key}@{email_domain or 'localhost'}"
+    if integration.type in MQTT_TYPES:
+        return mqtt_address(integration.config)
     return base_url.rstrip("/") + INGEST_PATHS[integration.type].format(key=integration.key)
 
 
@@ -60,6 +78,8 @@ def integration_out(
 
 def check_config(type: str, config: dict[str, Any]) -> dict[str, Any]:
     """Validate a type's configuration; returns it normalised."""
+    if type in PHYSICAL_TYPES:
+        return check_physical_config(type, config)
     if type == "heartbeat":
         interval = config.get("interval_seconds", 300)
         grace = config.get("grace_seconds", 60)
@@ -74,6 +94,8 @@ def check_config(type: str, config: dict[str, Any]) -> dict[str, Any]:
                 errors=[FieldError("config.grace_seconds", "whole seconds from 0 to 86400")],
             )
         return {**config, "interval_seconds": interval, "grace_seconds": grace}
+    if type == "cef":
+        return check_cef_config(config)
     if type == "generic":
         GenericMapping.from_dict(config.get("mapping"))  # names each bad expression
         return config
@@ -99,10 +121,12 @@ def do_create_integration(
             errors=[FieldError("service_id", "archived services take no alerts")],
         )
     config = check_config(data.type, data.config)
+    check_physical_site(uow, data.type, config)
     integration = Integration(
         service_id=service.id, type=data.type, name=data.name or data.type.title(), key=new_key(),
         config=config, rate_limit_per_minute=data.rate_limit_per_minute, created_at=uow.now, updated_at=uow.now,
     )  # fmt: skip
+    integration.exercise_run_id = service.exercise_run_id  # muster.domain.exercises
     if data.type == "heartbeat":
         integration.heartbeat_due_at = uow.now + heartbeat_period(config)
     uow.session.add(integration)
@@ -122,8 +146,10 @@ def do_update_integration(
         changes["name"] = {"from": integration.name, "to": data.name}
         integration.name = data.name
     if data.config is not None and data.config != integration.config:
+        before = redacted(integration.config)
         integration.config = check_config(integration.type, data.config)
-        changes["config"] = "changed"
+        check_physical_site(uow, integration.type, integration.config)
+        changes["config"] = {"from": before, "to": redacted(integration.config)}
     if "rate_limit_per_minute" in data.model_fields_set:
         changes["rate_limit_per_minute"] = {
             "from": integration.rate_limit_per_minute,

@@ -34,6 +34,8 @@ class Integration(Base):
     # Heartbeats: when the next ping is due (plus grace) and whether it is overdue.
     heartbeat_due_at: Mapped[datetime | None] = mapped_column(index=True)
     heartbeat_down: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set on what a drill run creates (muster.domain.exercises); None for real work.
+    exercise_run_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
     service: Mapped[Service] = relationship()
 
@@ -114,6 +116,16 @@ class Alert(Base):
     suppressed_reason: Mapped[str | None] = mapped_column(String(200))
     flapping: Mapped[bool] = mapped_column(Boolean, default=False)
     raw: Mapped[dict[str, Any]]
+    # Set on what a drill run creates (muster.domain.exercises); None for real work.
+    exercise_run_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # Where it happened (muster.domain.sites.placement): the device's site and zone, else
+    # the service's site.
+    site_id: Mapped[str | None] = mapped_column(
+        ForeignKey("sites.id", ondelete="SET NULL"), index=True
+    )
+    zone_id: Mapped[str | None] = mapped_column(
+        ForeignKey("zones.id", ondelete="SET NULL"), index=True
+    )
 
     service: Mapped[Service] = relationship()
     integration: Mapped[Integration | None] = relationship()

@@ -10,7 +10,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from muster.domain.accounts.schemas import Strict
 from muster.domain.alerts.routing import condition_problem
 
-IntegrationType = Literal["alertmanager", "pagerduty", "grafana", "generic", "email", "heartbeat"]
+IntegrationType = Literal[
+    "alertmanager", "pagerduty", "grafana", "generic", "email", "heartbeat",
+    "frigate", "access_control", "access_control_mqtt",  # physical security (domain/physical)
+    "wazuh", "suricata", "falco", "elastic", "splunk", "cef",  # integrations/security
+]  # fmt: skip
 Severity = Literal["critical", "error", "warning", "info"]
 AlertStatus = Literal["triggered", "acknowledged", "resolved"]
 ShortName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -73,6 +77,8 @@ class AlertOut(BaseModel):
     resolved_by: str | None
     suppressed_reason: str | None
     flapping: bool
+    site_id: str | None = None  # where it happened (muster.domain.sites.placement)
+    zone_id: str | None = None
 
 
 class AlertDetailOut(AlertOut):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from muster.db.pagination import Page, decode_cursor, encode_cursor
 from muster.db.uow import UnitOfWork
 from muster.domain.accounts.permissions import require
+from muster.domain.alerts import search
 from muster.domain.alerts.lifecycle import do_acknowledge, do_resolve
 from muster.domain.alerts.models import SEVERITY_RANK, Alert, AlertGroup
 from muster.domain.events.actor import Actor, Role
@@ -30,6 +31,7 @@ class AlertFilter:
     text: str | None = None
     group_id: str | None = None
     suppressed: bool | None = None
+    site_id: str | None = None
 
 
 def _filtered(query: Select[*Ts], f: AlertFilter) -> Select[*Ts]:
@@ -41,6 +43,8 @@ def _filtered(query: Select[*Ts], f: AlertFilter) -> Select[*Ts]:
         query = query.where(Alert.severity.in_(list(f.severity)))
     if f.group_id:
         query = query.where(Alert.group_id == f.group_id)
+    if f.site_id:
+        query = query.where(Alert.site_id == f.site_id)
     if f.suppressed is not None:
         query = query.where(
             Alert.suppressed_reason.is_not(None)
@@ -48,10 +52,7 @@ def _filtered(query: Select[*Ts], f: AlertFilter) -> Select[*Ts]:
             else Alert.suppressed_reason.is_(None)
         )
     if f.text:
-        escaped = f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = "%" + escaped + "%"
-        query = query.where(or_(Alert.summary.ilike(like, escape="\\"), Alert.source.ilike(like, escape="\\"),
-                                Alert.dedup_key.ilike(like, escape="\\")))  # fmt: skip
+        query = query.where(search.matches(f.text))
     return query
 
 
@@ -66,6 +67,9 @@ def list_alerts(
     # Keys first, rows second: sorting (last_seen, id) pairs, often straight from an index,
     # is far cheaper than sorting whole rows (payloads included) to keep a hundred.
     query = _filtered(select(Alert.id, Alert.last_seen), f)
+    narrowed = search.narrowed(uow, f.text) if f.text else None
+    if narrowed is not None:  # few alerts hold the text: only those are read
+        query = query.where(narrowed)
     if cursor:
         seen, alert_id = decode_cursor(cursor)
         try:

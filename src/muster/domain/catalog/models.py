@@ -35,5 +35,11 @@ class Service(Base):
     # The public status page: a public service is a component there, under its public name.
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     public_name: Mapped[str] = mapped_column(String(120), default="")
+    # Set on what a drill run creates (muster.domain.exercises); None for real work.
+    exercise_run_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # The site (building) the service runs at or belongs to, if any.
+    site_id: Mapped[str | None] = mapped_column(
+        ForeignKey("sites.id", ondelete="SET NULL"), index=True
+    )
 
     team: Mapped[Team] = relationship()

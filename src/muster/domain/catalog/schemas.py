@@ -16,12 +16,15 @@ class ServiceCreate(Strict):
     name: ServiceName
     description: Description = ""
     team_id: str = Field(min_length=1, max_length=36)
+    site_id: str | None = Field(default=None, min_length=1, max_length=36)
 
 
 class ServiceUpdate(Strict):
     name: ServiceName | None = None
     description: Description | None = None
     team_id: str | None = Field(default=None, min_length=1, max_length=36)
+    # Given as null: the service belongs to no site any more.
+    site_id: str | None = Field(default=None, min_length=1, max_length=36)
 
 
 class ServiceOut(BaseModel):
@@ -38,3 +41,4 @@ class ServiceOut(BaseModel):
     alert_grouping: dict[str, Any]
     flap_threshold: int
     flap_window_minutes: int
+    site_id: str | None = None

@@ -13,6 +13,7 @@ from muster.domain.catalog.models import Service
 from muster.domain.catalog.schemas import ServiceCreate, ServiceOut, ServiceUpdate
 from muster.domain.events.actor import Actor, Role
 from muster.domain.events.service import append_event
+from muster.domain.sites.service import check_site_usable
 from muster.errors import Conflict, FieldError, InvalidInput, NotFound
 
 
@@ -39,7 +40,10 @@ def do_create_service(uow: UnitOfWork, actor: Actor, data: ServiceCreate) -> Ser
     require(actor, Role.MANAGER)
     team = check_team_usable(uow, data.team_id)
     check_service_name_free(uow, data.name)
+    if data.site_id is not None:
+        check_site_usable(uow, data.site_id)
     service = Service(
+        site_id=data.site_id,
         name=data.name,
         description=data.description,
         team_id=team.id,
@@ -78,6 +82,11 @@ def do_update_service(
         changes["team_id"] = {"from": service.team_id, "to": team.id}
         service.team_id = team.id
         service.team = team
+    if "site_id" in data.model_fields_set and data.site_id != service.site_id:
+        if data.site_id is not None:
+            check_site_usable(uow, data.site_id)
+        changes["site_id"] = {"from": service.site_id, "to": data.site_id}
+        service.site_id = data.site_id
     if changes:
         service.updated_at = uow.now
         append_event(
@@ -157,4 +166,5 @@ def service_out(service: Service) -> ServiceOut:
         alert_grouping=service.alert_grouping,
         flap_threshold=service.flap_threshold,
         flap_window_minutes=service.flap_window_minutes,
+        site_id=service.site_id,
     )

@@ -183,7 +183,8 @@ def list_clocks(
     cursor: str | None = None,
     limit: int = 100,
 ) -> tuple[list[ClockOut], str | None]:
-    """Clocks with a deadline across the incidents ``actor`` may see, soonest due first
+    """Clocks with a deadline across the real incidents ``actor`` may see (never a
+    drill's), soonest due first
     (``status``, ``regime`` key and ``due_before`` narrow it); and the next page's
     cursor."""
     if status is not None and status not in CLOCK_STATUSES:
@@ -191,8 +192,9 @@ def list_clocks(
     query = (
         select(ComplianceClock)
         .join(Incident, Incident.id == ComplianceClock.incident_id)
-        .where(ComplianceClock.due_at.is_not(None), visible_clause(uow, actor))
-    )
+        .where(ComplianceClock.due_at.is_not(None), visible_clause(uow, actor),
+               Incident.exercise_run_id.is_(None))  # drills stay out (muster.domain.exercises)
+    )  # fmt: skip
     if status is not None:
         query = query.where(ComplianceClock.status == status)
     if regime:
@@ -254,7 +256,7 @@ def clock_counts(uow: UnitOfWork, actor: Actor) -> list[tuple[str, str, dict[str
         select(Regime.key, Regime.name, ComplianceClock.status, func.count())
         .join(ComplianceClock, ComplianceClock.regime_id == Regime.id)
         .join(Incident, Incident.id == ComplianceClock.incident_id)
-        .where(visible_clause(uow, actor))
+        .where(visible_clause(uow, actor), Incident.exercise_run_id.is_(None))
         .group_by(Regime.key, Regime.name, ComplianceClock.status)
     ).all()
     found: dict[tuple[str, str], dict[str, int]] = {}

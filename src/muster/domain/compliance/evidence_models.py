@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -116,7 +117,9 @@ class RetentionPurge(Base):
 
 
 class RetentionRun(Base):
-    """One pass of retention (the engine runs it at most hourly; the CLI on demand)."""
+    """One pass of retention (the engine runs it at most hourly; the CLI on demand).
+    ``complete`` is False when a kind had more due than one batch: the engine then goes
+    on at its next tick instead of waiting the hour."""
 
     __tablename__ = "retention_runs"
 
@@ -124,3 +127,4 @@ class RetentionRun(Base):
     ran_at: Mapped[datetime] = mapped_column(index=True)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     counts: Mapped[dict[str, Any]]
+    complete: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

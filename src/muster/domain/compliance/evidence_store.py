@@ -34,9 +34,10 @@ class Stored(NamedTuple):
 
 
 class EvidenceStore(Protocol):
-    def put(self, chunks: Iterable[bytes], *, limit: int) -> Stored:
-        """Store everything ``chunks`` yields under a new key; return it with the
-        SHA-256 and size. More than ``limit`` bytes: :class:`TooLarge`, nothing kept."""
+    def put(self, chunks: Iterable[bytes], *, limit: int, key: str | None = None) -> Stored:
+        """Store everything ``chunks`` yields under a new key (or under ``key``, when a
+        backup is restored); return it with the SHA-256 and size. More than ``limit``
+        bytes: :class:`TooLarge`, nothing kept."""
         ...
 
     def get(self, key: str) -> Iterator[bytes]:
@@ -77,12 +78,12 @@ class FileEvidenceStore:
     def path_of(self, key: str) -> Path:
         return self.root / _check_key(key)
 
-    def put(self, chunks: Iterable[bytes], *, limit: int) -> Stored:
+    def put(self, chunks: Iterable[bytes], *, limit: int, key: str | None = None) -> Stored:
         self.root.mkdir(parents=True, exist_ok=True)
         digest, size = hashlib.sha256(), 0
+        key = _check_key(key) if key is not None else new_id()
         fd, temp_name = tempfile.mkstemp(dir=self.root, prefix=".upload-")
         temp = Path(temp_name)
-        key = new_id()
         try:
             with os.fdopen(fd, "wb") as out:
                 for chunk in chunks:
@@ -151,8 +152,8 @@ class S3EvidenceStore:
     def _name(self, key: str) -> str:
         return self.prefix + _check_key(key)
 
-    def put(self, chunks: Iterable[bytes], *, limit: int) -> Stored:
-        key = new_id()
+    def put(self, chunks: Iterable[bytes], *, limit: int, key: str | None = None) -> Stored:
+        key = key if key is not None else new_id()
         name = self._name(key)
         digest, size = hashlib.sha256(), 0
         buffer = bytearray()

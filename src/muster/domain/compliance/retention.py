@@ -7,9 +7,10 @@ blob another kept attachment shares stays), and the bodies of its sent or failed
 messages (outbox rows; who was told, when and how stays). Each incident so treated
 gets ``incident.retention_applied`` with the counts.
 
-The hash-chained event log itself is never deleted, by this or anything else: the log
-is the audit record (timeline, custody logs, who did what), and deleting from it would
-break its chains. An incident on legal hold is skipped whole until the hold is released.
+This pass never deletes from the hash-chained event log: the log is the audit record
+(timeline, custody logs, who did what). Only the ``incidents`` policy
+(:mod:`muster.domain.retention`) removes whole incidents and prunes their streams, sealed
+by a checkpoint. An incident on legal hold is skipped whole until the hold is released.
 """
 
 from __future__ import annotations
@@ -75,9 +76,11 @@ def run_retention(
     attachment_store: FileBlobStore,
     dry_run: bool = False,
     actor: Actor = RETENTION,
+    record_run: bool = True,
 ) -> RetentionReport:
-    """One pass (recorded as a :class:`RetentionRun`). ``retention_days`` 0: nothing.
-    A dry run counts what would go and changes nothing but the run's record."""
+    """One pass (recorded as a :class:`RetentionRun` unless ``record_run`` is False: the
+    policy pass of :mod:`muster.domain.retention.run` records its own). ``retention_days``
+    0: nothing. A dry run counts what would go and changes nothing but the run's record."""
     if retention_days <= 0:
         return RetentionReport(cutoff=None, dry_run=dry_run)
     cutoff = uow.now - timedelta(days=retention_days)
@@ -103,7 +106,8 @@ def run_retention(
             record(uow, actor, incident, "incident.retention_applied", evidence=counts[0],
                    attachments=counts[1], messages=counts[2],
                    retention_days=retention_days)  # fmt: skip
-    uow.session.add(RetentionRun(ran_at=uow.now, dry_run=dry_run, counts=report.counts))
+    if record_run:
+        uow.session.add(RetentionRun(ran_at=uow.now, dry_run=dry_run, counts=report.counts))
     return report
 
 

@@ -54,7 +54,8 @@ def do_record_submission(
     """Record a report sent for the clock (``incident.report_submitted``) and recompute
     the clocks.
 
-    Preconditions: responder role; the incident visible and the clock its own; the
+    Preconditions: responder role; the incident visible, real (an exercise incident's
+    submission is refused with :class:`Conflict`) and the clock its own; the
     clock applies (:class:`Conflict` when not applicable); ``submitted_at`` (default now)
     not in the future; after the deadline (and no submission before it), a
     ``late_reason`` when the report needs one;
@@ -62,6 +63,11 @@ def do_record_submission(
     :data:`~muster.domain.incidents.attachments.MAX_FILE_BYTES`."""
     require(actor, Role.RESPONDER)
     incident, clock = get_clock(uow, actor, incident_id, clock_id)
+    if incident.exercise_run_id is not None:  # muster.domain.exercises
+        raise Conflict(
+            "this is an exercise incident: nothing is submitted to a regulator for a drill",
+            errors=[FieldError("incident", "exercise (drill run); rehearse the draft instead")],
+        )
     if clock.status == "not_applicable":
         raise Conflict("this report does not apply to the incident", errors=[FieldError("clock", "not applicable")])  # fmt: skip
     report = uow.session.get_one(RegimeReport, clock.report_id)

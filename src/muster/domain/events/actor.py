@@ -33,6 +33,7 @@ class Via(StrEnum):
     ENGINE = "engine"
     SYSTEM = "system"
     INGEST = "ingest"
+    SSO = "sso"  # a single sign-on login and what it changes (just-in-time accounts, rules)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ PositionType = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Event(Base):
-    """One thing that happened. Rows are never updated or deleted by Muster.
+    """One thing that happened. Rows are never updated, and deleted only by retention,
+    which prunes the whole stream of what it removed and seals it with a checkpoint
+    (:mod:`muster.domain.events.checkpoint`).
 
     ``position`` orders the whole log (the engine's feed cursor); ``stream``/``seq`` and
     ``prev_hash``/``hash`` form one hash chain per stream (e.g. ``team:<id>``).
@@ -25,6 +27,8 @@ class Event(Base):
     __table_args__ = (
         UniqueConstraint("stream", "seq", name="uq_events_stream_seq"),
         Index("ix_events_subject", "subject_type", "subject_id", "position"),
+        Index("ix_events_occurred_at", "occurred_at"),  # the audit view's time range
+        Index("ix_events_actor", "actor_id", "position"),  # the audit view's actor filter
     )
 
     position: Mapped[int] = mapped_column(PositionType, primary_key=True, autoincrement=True)

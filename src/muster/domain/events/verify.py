@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from muster.db.uow import UnitOfWork
+from muster.domain.events.checkpoint import is_checkpoint_start
 from muster.domain.events.hashing import GENESIS, event_hash
 from muster.domain.events.models import Event, EventStream
 
@@ -34,7 +35,9 @@ def verify_chains(uow: UnitOfWork, *, batch: int = 5000) -> VerifyReport:
     """Recompute every event's hash in stream order; stop at the first mismatch.
 
     Detects an edited row (hash mismatch), a deleted or inserted row (seq gap or
-    ``prev_hash`` mismatch) and a truncated tail (head disagrees with the last row).
+    ``prev_hash`` mismatch) and a truncated tail (head disagrees with the last row). A
+    stream may start at a checkpoint sealing a pruned range
+    (:mod:`muster.domain.events.checkpoint`) instead of at seq 1.
     """
     session = uow.session
     heads = {h.stream: h for h in session.scalars(select(EventStream))}
@@ -62,6 +65,8 @@ def verify_chains(uow: UnitOfWork, *, batch: int = 5000) -> VerifyReport:
                 ):
                     return VerifyReport(len(heads), checked, brk)
                 stream, expected_seq, prev = ev.stream, 1, GENESIS
+                if ev.seq != 1 and is_checkpoint_start(ev):
+                    expected_seq, prev = ev.seq, ev.prev_hash  # an earlier range was pruned
             if ev.seq != expected_seq:
                 return VerifyReport(
                     len(heads),

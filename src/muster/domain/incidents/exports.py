@@ -39,6 +39,7 @@ CSV_CHUNK_ROWS = 500
 CSV_COLUMNS = (
     "reference", "id", "title", "type", "severity", "status", "declared_at", "detected_at",
     "resolved_at", "closed_at", "services", "commander", "customer_facing", "restricted", "tags",
+    "exercise",
 )  # fmt: skip
 # A cell starting with one of these is a formula to a spreadsheet (tab and CR too: some
 # spreadsheets drop them and read what follows).
@@ -65,6 +66,7 @@ class ExportRow:
     customer_facing: bool
     restricted: bool
     tags: tuple[str, ...]
+    exercise: bool = False  # made by a drill run (muster.domain.exercises)
 
     def cells(self) -> list[str]:
         """The CSV cells, in :data:`CSV_COLUMNS` order (not yet neutralised)."""
@@ -73,6 +75,7 @@ class ExportRow:
             _time(self.declared_at), _time(self.detected_at), _time(self.resolved_at),
             _time(self.closed_at), "; ".join(self.services), self.commander or "",
             _flag(self.customer_facing), _flag(self.restricted), "; ".join(self.tags),
+            _flag(self.exercise),
         ]  # fmt: skip
 
     def record(self) -> dict[str, Any]:
@@ -135,6 +138,7 @@ def export_rows(uow: UnitOfWork, incidents: Sequence[Incident]) -> list[ExportRo
             customer_facing=i.customer_facing,
             restricted=i.restricted,
             tags=tuple(str(t) for t in i.tags),
+            exercise=i.exercise_run_id is not None,
         )
         for i in incidents
     ]

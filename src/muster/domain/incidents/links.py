@@ -11,6 +11,7 @@ from muster.db.uow import UnitOfWork
 from muster.domain.accounts.permissions import require
 from muster.domain.alerts.models import AlertGroup
 from muster.domain.events.actor import Actor, Role
+from muster.domain.exercises.tagging import check_joins
 from muster.domain.incidents.models import Incident, IncidentAlertGroup
 from muster.domain.incidents.record import record
 from muster.domain.incidents.visibility import get_visible_incident
@@ -60,6 +61,8 @@ def do_link_alert_groups(
             errors.append(FieldError(f"group_ids.{i}", "no alert group has this id"))
         elif links.get(group_id, incident.id) != incident.id:
             errors.append(FieldError(f"group_ids.{i}", "already linked to another incident"))
+    if not errors:  # real and exercise alert groups never join (409)
+        check_joins(uow, incident.exercise_run_id, group_ids=wanted)
     if errors:
         bad_ids = any(e.reason.startswith("no ") for e in errors)
         raise (InvalidInput if bad_ids else Conflict)(

@@ -54,6 +54,11 @@ def check_merge(source: Incident, target: Incident) -> None:
             f"cannot merge into an incident that is {target.status}",
             errors=[FieldError("target_id", f"{reference(target)} is {target.status}")],
         )
+    if source.exercise_run_id != target.exercise_run_id:  # muster.domain.exercises
+        raise Conflict(
+            "cannot merge real and exercise incidents (or two drill runs)",
+            errors=[FieldError("target_id", f"{reference(target)} is on the other side")],
+        )
 
 
 def _move_groups(uow: UnitOfWork, actor: Actor, source: Incident, target: Incident) -> list[str]:

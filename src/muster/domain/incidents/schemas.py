@@ -57,6 +57,9 @@ class IncidentUpdate(Strict):
     customer_facing: bool | None = None
     tags: list[Label] | None = Field(default=None, max_length=MAX_ITEMS)
     restricted: bool | None = None
+    site_id: Id | None = Field(
+        default=None, description="The site it happened at (/api/v1/sites); null clears it"
+    )
 
 
 class TransitionIn(Strict):
@@ -104,7 +107,11 @@ class IncidentOut(BaseModel):
     restricted: bool
     tags: list[str]
     sites: list[str]
+    site_id: str | None = Field(default=None, description="The site it happened at (/api/v1/sites)")
     services: list[ServiceRef]
+    exercise_run_id: str | None = Field(
+        default=None, description="The drill run that made it; null for a real incident"
+    )
     roles: list[RoleHolderOut]
     detected_at: datetime
     declared_at: datetime

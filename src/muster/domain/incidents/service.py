@@ -19,6 +19,7 @@ from muster.domain.accounts.models import User
 from muster.domain.accounts.permissions import require
 from muster.domain.catalog.models import Service
 from muster.domain.events.actor import Actor, Role
+from muster.domain.exercises.tagging import check_joins, incident_run_for
 from muster.domain.incidents.lifecycle import OPEN_STATUSES, ordering_problem, times_of
 from muster.domain.incidents.links import do_link_alert_groups
 from muster.domain.incidents.models import (
@@ -38,6 +39,8 @@ from muster.domain.incidents.visibility import (
     visible_clause,
 )
 from muster.domain.oncall.service import check_users_active
+from muster.domain.sites.placement import place_incident_from_alerts, set_incident_site
+from muster.domain.sites.service import sites_named
 from muster.errors import FieldError, InvalidInput, NotFound
 
 MAX_PAGE = 200
@@ -80,7 +83,8 @@ def _unique(items: Sequence[str]) -> list[str]:
 
 def do_declare_incident(uow: UnitOfWork, actor: Actor, data: IncidentCreate) -> Incident:
     """Declare an incident in triage; the declarer joins it, the commander (if named) is
-    assigned, and alert groups (if named) are linked.
+    assigned, and alert groups (if named) are linked. It is exercise (marked with the
+    drill run) when its services or alert groups are (muster.domain.exercises.tagging).
 
     Preconditions: responder role; the type, services, commander and groups exist; a
     detected-at time is not in the future."""
@@ -88,6 +92,8 @@ def do_declare_incident(uow: UnitOfWork, actor: Actor, data: IncidentCreate) -> 
     kind = check_type(uow, data.type)
     services = _unique(data.service_ids)
     check_services(uow, services)
+    # Exercise when its services or alert groups are (mixing is refused: 409).
+    run_id = incident_run_for(uow, services, _unique(data.group_ids))
     now = uow.now
     detected = data.detected_at or now
     if detected.tzinfo is None:
@@ -107,7 +113,7 @@ def do_declare_incident(uow: UnitOfWork, actor: Actor, data: IncidentCreate) -> 
         severity=data.severity, status="triage", impact=data.impact,
         customer_facing=data.customer_facing, restricted=restricted,
         tags=_unique(data.tags), sites=_unique(data.sites), detected_at=detected,
-        declared_at=now, declared_by=actor.label, updated_at=now,
+        declared_at=now, declared_by=actor.label, updated_at=now, exercise_run_id=run_id,
     )  # fmt: skip
     incident.services = [IncidentService(service_id=s) for s in services]
     uow.session.add(incident)
@@ -118,6 +124,7 @@ def do_declare_incident(uow: UnitOfWork, actor: Actor, data: IncidentCreate) -> 
         number=number, title=incident.title, type=kind.key, severity=incident.severity,
         service_ids=services, sites=incident.sites, tags=incident.tags,
         customer_facing=incident.customer_facing, detected_at=detected,
+        **({"exercise_run_id": run_id} if run_id else {}),
     )  # fmt: skip
     if actor.id is not None:
         add_participant(uow, actor, incident, actor.id, page=False)
@@ -125,6 +132,7 @@ def do_declare_incident(uow: UnitOfWork, actor: Actor, data: IncidentCreate) -> 
         do_assign_role(uow, actor, incident.id, "commander", data.commander_id)
     if data.group_ids:
         do_link_alert_groups(uow, actor, incident.id, data.group_ids)
+        place_incident_from_alerts(uow, actor, incident)
     return incident
 
 
@@ -137,9 +145,12 @@ def do_update_incident(
     """Change the given fields; one ``incident.updated`` event lists every change.
 
     Preconditions: responder role and the incident visible; changing ``restricted``
-    needs a manager, a security-team member or an admin."""
+    needs a manager, a security-team member or an admin; ``site_id`` (given: set, null:
+    cleared) names a site, and its change is recorded apart (``incident.site_set``)."""
     require(actor, Role.RESPONDER)
     incident = get_visible_incident(uow, actor, incident_id)
+    if "site_id" in data.model_fields_set:
+        set_incident_site(uow, actor, incident, data.site_id)
     changes: dict[str, Any] = {}
     for name in _PLAIN_FIELDS:
         value = getattr(data, name)
@@ -163,6 +174,7 @@ def do_update_incident(
         current = [s.service_id for s in incident.services]
         if set(wanted) != set(current):
             check_services(uow, wanted)
+            check_joins(uow, incident.exercise_run_id, wanted)  # 409 when mixing
             changes["service_ids"] = {"from": current, "to": wanted}
             keep = [s for s in incident.services if s.service_id in wanted]
             incident.services = keep + [
@@ -264,8 +276,9 @@ def _filtered(uow: UnitOfWork, actor: Actor, f: IncidentFilter) -> Any:
             )
             .exists()
         )
-    if f.site:
-        query = query.where(_json_contains(uow, Incident.sites, f.site))
+    if f.site:  # a site's id or name (muster.domain.sites), or a free-text site label
+        query = query.where(or_(_json_contains(uow, Incident.sites, f.site),
+                                Incident.site_id.in_(sites_named(f.site))))  # fmt: skip
     for tag in f.tags:
         query = query.where(_json_contains(uow, Incident.tags, tag))
     if f.text:

@@ -168,8 +168,11 @@ def status_snapshot(uow: UnitOfWork) -> StatusSnapshot:
     """Everything the public status page shows, as of ``uow.now``."""
     now = uow.now
     services = uow.session.scalars(
-        select(Service).where(Service.public.is_(True), Service.archived_at.is_(None))
-    ).all()
+        select(Service).where(
+            Service.public.is_(True), Service.archived_at.is_(None),
+            Service.exercise_run_id.is_(None),  # drills never show (muster.domain.exercises)
+        )
+    ).all()  # fmt: skip
     names = {s.id: public_name(s) for s in services}
     open_rows = _incidents(uow, names, Incident.status.in_(OPEN_STATUSES))
     past_rows = _incidents(
@@ -229,6 +232,7 @@ def _incidents(
         .where(
             Incident.customer_facing.is_(True),
             Incident.restricted.is_(False),
+            Incident.exercise_run_id.is_(None),
             touches_public,
             *where,  # type: ignore[arg-type]
         )

@@ -158,6 +158,7 @@ _TEXTS: dict[str, Describer] = {
     "incident.evidence_added": lambda d, _n: f"evidence {d.get('label')}: {short(d.get('title'), 100)}",
     "incident.evidence_superseded": lambda d, _n: f"evidence {d.get('label')} superseded by {d.get('by_label')}",
     "incident.evidence_deleted": lambda d, _n: f"evidence {d.get('label')} deleted: {short(d.get('reason'), 100)}",
+    "incident.frigate_media_failed": lambda d, _n: f"Frigate {d.get('kind')} of {short(d.get('camera'), 60)} (review {short(d.get('review_id'), 40)}) could not be kept as evidence after {d.get('attempts')} attempts: {short(d.get('error'), 120)}",
     "incident.evidence_verification_failed": lambda d, _n: f"evidence {d.get('label')} FAILED verification: {short(d.get('detail') or 'hash mismatch', 100)}",
     "incident.legal_hold_placed": lambda d, _n: f"legal hold placed: {short(d.get('reason'), 100)}",
     "incident.legal_hold_released": lambda d, _n: f"legal hold released: {short(d.get('reason'), 100)}",
@@ -165,10 +166,14 @@ _TEXTS: dict[str, Describer] = {
     "incident.observable_added": lambda d, _n: f"observable {d.get('kind')}: {short(d.get('value'), 100)}" + (f" (from {d['source']})" if d.get("source") not in (None, "manual") else ""),
     "incident.observable_changed": lambda d, _n: f"observable {short(d.get('value'), 100)} changed",
     "incident.observable_removed": lambda d, _n: f"observable {short(d.get('value'), 100)} removed",
+    "incident.observable_sighted": lambda d, _n: "seen again in alert " + short(d.get("summary"), 80) + ": " + ", ".join(str(o.get("value")) for o in (d.get("observables") or [])[:3]) + (" (alert linked)" if d.get("linked") else ""),
+    "incident.correlated": lambda d, _n: f"raised by correlation rule {short(d.get('rule'), 60)}: " + ", ".join(str(e.get("kind")) for e in (d.get("events") or [])[:5]) + (f" in {short(d.get('zone'), 40)}" if d.get("zone") else ""),
+    "incident.correlation_joined": lambda d, _n: f"another {(d.get('event') or {}).get('kind')} joined correlation {short(d.get('rule'), 60)}",
     "incident.asset_added": lambda d, _n: f"affected {d.get('kind')}: {short(d.get('name'), 100)} ({_asset(d.get('status'))})",
     "incident.asset_status_changed": lambda d, _n: f"{d.get('kind')} {short(d.get('name'), 80)}: {_asset(d.get('previous'))} → {_asset(d.get('status'))}",
     "incident.technique_added": lambda d, _n: f"ATT&CK {d.get('technique_id')} {short(d.get('name'), 80)} ({d.get('tactic')})",
     "incident.technique_removed": lambda d, _n: f"removed ATT&CK {d.get('technique_id')}",
+    "incident.site_set": lambda d, _n: (f"site: {short(d.get('site_name'), 100)}" if d.get("site_id") else "site cleared") + (" (from its alerts)" if d.get("source") == "alerts" else "") + (f" (was {short(d.get('previous_site_name'), 100)})" if d.get("previous_site_name") else ""),
     "incident.exported": lambda d, _n: f"exported as {str(d.get('format', '')).upper()}",
     "incident.review_created": lambda d, _n: "post-incident review started" + (f" (required, due {str(d.get('due_at') or '')[:10]})" if d.get("required") else ""),
     "incident.review_updated": lambda d, _n: f"review edited (version {d.get('version')})",
@@ -246,6 +251,8 @@ def link_of(
         return f"/incidents/{incident_id}/compliance"
     if event_type.startswith(("incident.evidence_", "incident.legal_hold_")):
         return f"/incidents/{incident_id}/evidence"
+    if event_type.startswith("incident.correlat") and data.get("match_id"):
+        return f"/correlation/matches/{data['match_id']}"
     if event_type.startswith(("incident.observable_", "incident.asset_", "incident.technique_")):
         return f"/incidents/{incident_id}/investigation"
     if event_type.startswith("incident.playbook_") and data.get("run_id"):

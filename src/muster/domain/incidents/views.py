@@ -56,8 +56,10 @@ def incidents_out(uow: UnitOfWork, incidents: Sequence[Incident]) -> list[Incide
                 impact=incident.impact,
                 customer_facing=incident.customer_facing,
                 restricted=incident.restricted,
+                exercise_run_id=incident.exercise_run_id,
                 tags=list(incident.tags),
                 sites=list(incident.sites),
+                site_id=incident.site_id,
                 services=[
                     ServiceRef(id=s.service_id, name=names.get(s.service_id, ""))
                     for s in incident.services

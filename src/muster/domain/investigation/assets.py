@@ -15,6 +15,7 @@ from muster.domain.incidents.record import record
 from muster.domain.incidents.visibility import get_visible_incident
 from muster.domain.investigation.models import AffectedAsset
 from muster.domain.investigation.schemas import AssetIn, AssetStatusIn
+from muster.domain.sites.service import check_site_usable
 from muster.errors import Conflict, FieldError, NotFound
 
 
@@ -51,13 +52,14 @@ def do_add_asset(uow: UnitOfWork, actor: Actor, incident_id: str, data: AssetIn)
         incident_id=incident.id, kind=data.kind, name=data.name, identifier=data.identifier,
         status=data.status, notes=data.notes, added_at=uow.now, added_by=actor.label,
         status_changed_at=uow.now, status_changed_by=actor.label,
+        site_id=check_site_usable(uow, data.site_id).id if data.site_id else None,
     )  # fmt: skip
     uow.session.add(row)
     uow.flush()
     record(
         uow, actor, incident, "incident.asset_added",
         asset_id=row.id, kind=row.kind, name=row.name, identifier=row.identifier,
-        status=row.status,
+        status=row.status, site_id=row.site_id,
     )  # fmt: skip
     return row
 

@@ -62,6 +62,9 @@ class AffectedAsset(Base):
     added_by: Mapped[str] = mapped_column(String(320))
     status_changed_at: Mapped[datetime]
     status_changed_by: Mapped[str] = mapped_column(String(320))
+    site_id: Mapped[str | None] = mapped_column(
+        ForeignKey("sites.id", ondelete="SET NULL"), index=True
+    )
 
 
 class IncidentTechnique(Base):

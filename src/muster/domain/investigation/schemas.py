@@ -89,6 +89,7 @@ class AssetIn(Strict):
     identifier: Identifier = ""
     status: AssetStatus = "tbd"
     notes: Text = ""
+    site_id: str | None = Field(default=None, min_length=1, max_length=36)  # where it is
 
 
 class AssetStatusIn(Strict):
@@ -110,6 +111,7 @@ class AssetOut(BaseModel):
     added_by: str
     status_changed_at: datetime
     status_changed_by: str
+    site_id: str | None = None
 
 
 class TechniqueIn(Strict):

@@ -59,7 +59,8 @@ def _to_channel(
     channel = uow.session.get(AnnouncementChannel, sub.subscriber_id)
     if channel is None or channel.removed_at is not None:
         return 0
-    queue_announcement(uow, channel, f"incident-update:{update.id}", subject, text, None)
+    queue_announcement(uow, channel, f"incident-update:{update.id}", subject, text, None,
+                       incident_id=incident.id)  # fmt: skip
     return 1
 
 

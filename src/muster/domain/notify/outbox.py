@@ -30,6 +30,7 @@ _PENDING = "outbox.pending"
 MAX_ATTEMPTS = {"page": 4, "verify": 3, "test": 3, "announce": 4, "health": 4}
 MAX_ATTEMPTS["webhook"] = 8  # incident webhook deliveries (notify/incident_webhooks.py)
 MAX_ATTEMPTS["incident"] = 4  # incident pages and notices (notify/incident_notices.py)
+MAX_ATTEMPTS["drill"] = 4  # drill messages to participants (domain/drills/fire.py)
 
 
 def idempotency_key(*parts: object) -> str:
@@ -129,12 +130,16 @@ def queue_notice(
 
 def queue_announcement(
     uow: UnitOfWork, channel: AnnouncementChannel, key: str, subject: str, text: str,
-    group_id: str | None,
+    group_id: str | None, *, incident_id: str | None = None,
 ) -> None:  # fmt: skip
+    """``incident_id`` names the incident it is about (marks, cleanup of exercises)."""
+    payload = {"subject": subject, "text": text}
+    if incident_id is not None:
+        payload["incident_id"] = incident_id
     insert_rows(uow, [row_values(
         uow, purpose="announce", key=idempotency_key("announce", channel.id, key),
         method_type=channel.type, address=channel.address, due=uow.now, step="announce",
-        payload={"subject": subject, "text": text}, channel_id=channel.id, group_id=group_id,
+        payload=payload, channel_id=channel.id, group_id=group_id,
     )])  # fmt: skip
 
 

@@ -55,7 +55,8 @@ def do_apply_playbook(
     playbook.archived_at = None
     playbook.updated_at = uow.now
     _add_version(uow, actor, playbook, definition, source)
-    _event(uow, actor, playbook, "playbook.version_saved", version=playbook.current_version)
+    _event(uow, actor, playbook, "playbook.version_saved", version=playbook.current_version,
+           changes={"version": [current.version, playbook.current_version]})  # fmt: skip
     return playbook
 
 

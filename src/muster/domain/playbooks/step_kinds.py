@@ -180,7 +180,8 @@ def notify(ctx: StepContext, step: s.NotifyStep) -> Result:
         if ctx.incident.restricted:  # a channel is outside: it never hears of these
             held_back += 1
             continue
-        queue_announcement(ctx.uow, channel, key, subject, text, None)
+        queue_announcement(ctx.uow, channel, key, subject, text, None,
+                           incident_id=ctx.incident.id)  # fmt: skip
         told += 1
     for user in people:
         method = None

@@ -29,26 +29,34 @@ ENGINE = Actor.system(Via.ENGINE, label="engine")
 BATCH = 200
 
 
-def due_for_reminder(now: datetime) -> Any:
+def due_for_reminder(now: datetime, model: Any = ActionItem) -> Any:
+    """The items due a reminder at ``now``; ``model`` is any action-item table with
+    ``status``, ``due_on`` and ``reminded_on`` (drill action items are reminded by the
+    same rule: :mod:`muster.domain.drills.action_reminders`)."""
     today = now.date()
     return (
-        select(ActionItem)
+        select(model)
         .where(
-            ActionItem.status.in_(OPEN),
-            ActionItem.due_on < today,
-            or_(ActionItem.reminded_on.is_(None), ActionItem.reminded_on < today),
+            model.status.in_(OPEN),
+            model.due_on < today,
+            or_(model.reminded_on.is_(None), model.reminded_on < today),
         )
-        .order_by(ActionItem.due_on, ActionItem.id)
+        .order_by(model.due_on, model.id)
     )
 
 
 def recipients(uow: UnitOfWork, item: ActionItem) -> list[str]:
     """The owner if active; else the active managers of the item's (active) team."""
-    if item.owner_id is not None:
-        owner = uow.session.get(User, item.owner_id)
+    return recipients_for(uow, item.owner_id, item.team_id)
+
+
+def recipients_for(uow: UnitOfWork, owner_id: str | None, team_id: str | None) -> list[str]:
+    """The owner if active; else the active managers of the (active) team."""
+    if owner_id is not None:
+        owner = uow.session.get(User, owner_id)
         if owner is not None and owner.archived_at is None:
             return [owner.id]
-    if item.team_id is None:
+    if team_id is None:
         return []
     return list(
         uow.session.scalars(
@@ -56,7 +64,7 @@ def recipients(uow: UnitOfWork, item: ActionItem) -> list[str]:
             .join(Team, Team.id == TeamMember.team_id)
             .join(User, User.id == TeamMember.user_id)
             .where(
-                TeamMember.team_id == item.team_id,
+                TeamMember.team_id == team_id,
                 TeamMember.role == "manager",
                 Team.archived_at.is_(None),
                 User.archived_at.is_(None),

@@ -7,7 +7,7 @@ exclusive) matching its service, team (an affected service belongs to the team),
 severity and site, that the viewer may see — a restricted incident counts only for those
 allowed to see it, so nobody learns of it from a total — and that were real incidents:
 declined and merged ones are left out, and :func:`excluding_exercises` is the one place
-where exercises (issue 12) will be left out.
+where exercises (drill runs) are left out.
 
 Statistics over the incidents where the time is known (``n``): mean; median (the middle
 value, or the mean of the two middle ones); p90 by the nearest-rank method (the smallest
@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from muster.db.uow import UnitOfWork
 from muster.domain.catalog.models import Service
@@ -33,9 +35,17 @@ from muster.domain.events.actor import Actor
 from muster.domain.incidents.models import Incident, IncidentService
 from muster.domain.incidents.service import _json_contains
 from muster.domain.incidents.visibility import visible_clause
+from muster.domain.reviews.action_models import ActionItem
 from muster.domain.reviews.action_views import ActionItemFilter, completion_rate
-from muster.domain.reviews.metrics import TIME_KEYS, compute_times, facts_of, facts_query
+from muster.domain.reviews.metrics import (
+    MOMENT_KEYS,
+    TIME_KEYS,
+    moment_columns,
+    moments_query,
+    times_of_columns,
+)
 from muster.domain.reviews.models import Review
+from muster.domain.sites.service import sites_named
 
 NOT_INCIDENTS = ("declined", "merged")
 
@@ -81,9 +91,9 @@ class Aggregates:
 
 
 def excluding_exercises() -> ColumnElement[bool]:
-    """The filter hook leaving exercise incidents out of every figure (issue 12: none
-    are tagged yet, so it keeps everything)."""
-    return true()
+    """The filter leaving exercise incidents (drills, muster.domain.exercises) out of
+    every figure."""
+    return Incident.exercise_run_id.is_(None)
 
 
 def scope_clause(uow: UnitOfWork, actor: Actor, f: MetricsFilter) -> ColumnElement[bool]:
@@ -117,8 +127,13 @@ def scope_clause(uow: UnitOfWork, actor: Actor, f: MetricsFilter) -> ColumnEleme
             .where(IncidentService.incident_id == Incident.id, Service.team_id == f.team_id)
             .exists()
         )
-    if f.site:
-        clauses.append(_json_contains(uow, Incident.sites, f.site))
+    if f.site:  # a site's id or name (muster.domain.sites), or a free-text site label
+        clauses.append(
+            or_(
+                _json_contains(uow, Incident.sites, f.site),
+                Incident.site_id.in_(sites_named(f.site)),
+            )
+        )
     return and_(*clauses)
 
 
@@ -127,7 +142,7 @@ def stats_of(values: list[float]) -> Stats:
     if not values:
         return Stats(0, None, None, None)
     ordered = sorted(values)
-    p90 = ordered[max(math.ceil(0.9 * len(ordered)) - 1, 0)]
+    p90 = round(ordered[max(math.ceil(0.9 * len(ordered)) - 1, 0)], 3)
     return Stats(
         n=len(ordered),
         mean=round(statistics.fmean(ordered), 3),
@@ -136,10 +151,13 @@ def stats_of(values: list[float]) -> Stats:
     )
 
 
+EPOCH_DAY = date(1970, 1, 1)
+
+
 def week_of(seconds: float) -> date:
     """The Monday (UTC) of the week containing the epoch second ``seconds``."""
     day = math.floor(seconds / 86400)
-    return date(1970, 1, 1) + timedelta(days=day - (day + 3) % 7)
+    return EPOCH_DAY + timedelta(days=day - (day + 3) % 7)
 
 
 def _weeks(counts: dict[date, int], f: MetricsFilter) -> list[tuple[date, int]]:
@@ -156,52 +174,66 @@ def _weeks(counts: dict[date, int], f: MetricsFilter) -> list[tuple[date, int]]:
 
 
 def _rates(uow: UnitOfWork, scope: ColumnElement[bool]) -> tuple[Rate, Rate]:
-    ids = select(Incident.id).where(scope)
+    """Reviews published and action items done, of the incidents in ``scope``: each row
+    looks its incident up (there are far fewer reviews and items than incidents)."""
     reviews = uow.session.execute(
         select(func.count(), func.count(case((Review.status == "published", 1))))
-        .where(Review.incident_id.in_(ids))
-    ).one()  # fmt: skip
+        .select_from(Review)
+        .join(Incident, Incident.id == Review.incident_id)
+        .where(scope)
+    ).one()
+    ids = select(Incident.id).where(Incident.id == ActionItem.incident_id, scope)
     items = completion_rate(uow, ActionItemFilter(incident_ids=ids))
     return Rate(int(reviews[1]), int(reviews[0])), Rate(items.done, items.due)
 
 
 def aggregate(uow: UnitOfWork, actor: Actor, f: MetricsFilter) -> Aggregates:
     """Every figure of the metrics page for ``f`` as ``actor`` sees it: one scan of the
-    incidents (with their alert, role and participant summaries) and two counts."""
+    incidents (each time computed by the database from the incident's own columns) and
+    two counts; the statistics are taken column by column."""
     scope = scope_clause(uow, actor, f)
-    query = facts_query(uow, Incident.severity, Incident.type_key).where(scope)
-    values: dict[str, list[float]] = {key: [] for key in TIME_KEYS}
-    weeks: dict[date, int] = {}
-    severities: dict[int, list[float | None]] = {}
-    types: dict[str, list[float | None]] = {}
-    count = 0
-    for row in uow.session.execute(query):
-        count += 1
-        facts = facts_of(row, 3)
-        times = compute_times(facts)
-        for key in TIME_KEYS:
-            value = times[key]
-            if value is not None:
-                values[key].append(value)
-        week = week_of(facts.declared)
-        weeks[week] = weeks.get(week, 0) + 1
-        severities.setdefault(row[1], []).append(times["time_to_recover"])
-        types.setdefault(row[2], []).append(times["time_to_recover"])
+    query = moments_query(uow, Incident.severity, Incident.type_key).where(scope)
+    columns = moment_columns(uow, query, 2 + len(MOMENT_KEYS))
+    count = len(columns[0])
+    severities, types = columns[0], columns[1]
+    moments = dict(zip(MOMENT_KEYS, columns[2:], strict=True))
+    times = times_of_columns(moments)
+    declared = moments["declared"]
+    recover = times["time_to_recover"]
     reviews, items = _rates(uow, scope)
     return Aggregates(
         count=count,
-        times={key: stats_of(values[key]) for key in TIME_KEYS},
-        per_week=_weeks(weeks, f),
-        by_severity={k: _breakdown(v) for k, v in sorted(severities.items())},
-        by_type={k: _breakdown(v) for k, v in sorted(types.items())},
+        times={key: stats_of([v for v in times[key] if v is not None]) for key in TIME_KEYS},
+        per_week=_weeks(_week_counts(declared), f),
+        by_severity=_breakdowns(severities, recover),
+        by_type=_breakdowns(types, recover),
         reviews=reviews,
         action_items=items,
     )
 
 
+def _week_counts(declared: Sequence[float]) -> dict[date, int]:
+    """Incidents per week (Monday, UTC) from their declaration times (epoch seconds)."""
+    days = Counter(math.floor(seconds / 86400) for seconds in declared)
+    weeks: Counter[int] = Counter()
+    for day, n in days.items():
+        weeks[day - (day + 3) % 7] += n
+    return {EPOCH_DAY + timedelta(days=monday): n for monday, n in weeks.items()}
+
+
+def _breakdowns(
+    keys: Sequence[Any], recover: Sequence[float | None]
+) -> dict[Any, tuple[int, float | None]]:
+    """Count and median time to recover per key (severity or type), in key order."""
+    grouped: dict[Any, list[float | None]] = {}
+    for key, value in zip(keys, recover, strict=True):
+        grouped.setdefault(key, []).append(value)
+    return {key: _breakdown(values) for key, values in sorted(grouped.items())}
+
+
 def _breakdown(recover_times: list[float | None]) -> tuple[int, float | None]:
     known = [t for t in recover_times if t is not None]
-    return len(recover_times), stats_of(known).median
+    return len(recover_times), round(statistics.median(known), 3) if known else None
 
 
 def utc_day(value: date) -> datetime:

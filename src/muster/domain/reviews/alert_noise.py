@@ -184,6 +184,7 @@ def _where(f: NoiseFilter) -> list[ColumnElement[bool]]:
     # use the last_seen index to skip the alerts older than the range.
     where: list[ColumnElement[bool]] = [
         Alert.first_seen >= f.start, Alert.first_seen < f.end, Alert.last_seen >= f.start,
+        Alert.exercise_run_id.is_(None),  # drill alerts are no noise (muster.domain.exercises)
     ]  # fmt: skip
     if f.service_id:
         where.append(Alert.service_id == f.service_id)

@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 from muster.db.uow import UnitOfWork
 from muster.domain.accounts.models import Team, User
 from muster.domain.alerts.models import AlertGroup
+from muster.domain.catalog.models import Service
 from muster.domain.events.actor import Actor, Role
 from muster.domain.notify.models import OutboxMessage
 from muster.domain.oncall.load import load_specs
@@ -217,7 +218,9 @@ def team_pages(
             OutboxMessage.user_id, func.min(OutboxMessage.sent_at), func.max(AlertGroup.service_id)
         )
         .outerjoin(AlertGroup, AlertGroup.id == OutboxMessage.group_id)
+        .outerjoin(Service, Service.id == AlertGroup.service_id)
         .where(
+            Service.exercise_run_id.is_(None),  # drill pages are no on-call load
             OutboxMessage.purpose == "page",
             OutboxMessage.status == "sent",
             OutboxMessage.sent_at >= start,

@@ -8,6 +8,7 @@ from html import escape
 
 from muster.db.uow import UnitOfWork
 from muster.domain.events.actor import Actor
+from muster.domain.exercises.marking import BANNER
 from muster.domain.incidents.markdown import render_markdown
 from muster.domain.incidents.models import Incident
 from muster.domain.incidents.record import record
@@ -49,8 +50,9 @@ def feedback_markdown(summary: FeedbackSummary) -> str:
 
 def review_markdown(uow: UnitOfWork, incident: Incident, review: Review) -> str:
     summary = feedback_summary(uow, review.id)
+    drill = f"**{BANNER}**\n\n" if incident.exercise_run_id else ""  # muster.domain.exercises
     return (
-        f"<!-- {reference(incident)} review: {_status_line(review)} -->\n\n"
+        f"<!-- {reference(incident)} review: {_status_line(review)} -->\n\n{drill}"
         f"{review.body.rstrip()}\n\n{feedback_markdown(summary)}"
     )
 
@@ -62,7 +64,8 @@ def review_html(uow: UnitOfWork, incident: Incident, review: Review) -> str:
         f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
         f'<p class="meta">{escape(reference(incident))} · {escape(_status_line(review))}</p>'
-        f"{render_markdown(review.body)}{render_markdown(feedback_markdown(summary))}"
+        + (f"<p><strong>{escape(BANNER)}</strong></p>" if incident.exercise_run_id else "")
+        + f"{render_markdown(review.body)}{render_markdown(feedback_markdown(summary))}"
         "</body></html>"
     )
 

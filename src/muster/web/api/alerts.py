@@ -25,13 +25,19 @@ def list_alerts(
     severity: list[Severity] = Query(default_factory=list),
     q: str | None = Query(None, max_length=200, description="Text in summary, source or dedup key"),
     suppressed: bool | None = None,
+    site: str | None = Query(None, max_length=36, description="A site's id"),
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=500),
     caller: Caller = Depends(api_caller(Role.VIEWER)),
     ctx: AppContext = Depends(app_context),
 ) -> ListOut[AlertOut]:
     f = alerts.AlertFilter(
-        service_id=service_id, status=status, severity=severity, text=q, suppressed=suppressed
+        service_id=service_id,
+        status=status,
+        severity=severity,
+        text=q,
+        suppressed=suppressed,
+        site_id=site,
     )
     with ctx.db.unit_of_work(readonly=True) as uow:
         page = alerts.list_alerts(uow, f, cursor=cursor, limit=limit)

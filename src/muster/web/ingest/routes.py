@@ -23,7 +23,9 @@ from muster.domain.alerts.heartbeats import do_heartbeat_ping
 from muster.domain.alerts.ingest import Outcome, do_ingest
 from muster.domain.alerts.models import Integration
 from muster.domain.alerts.routing import Rule
+from muster.domain.physical.access_control import do_access_events
 from muster.errors import InvalidInput, MusterError, NotFound, Problem, RateLimited, TooLarge
+from muster.integrations.access_control import mapping_from_config, parse_access_events
 from muster.integrations.alertmanager import parse_alertmanager
 from muster.integrations.generic import parse_generic
 from muster.integrations.generic_mapping import GenericMapping
@@ -35,6 +37,8 @@ from muster.integrations.pagerduty_v2 import (
     parse_change,
     parse_enqueue,
 )  # fmt: skip
+from muster.integrations.security.common import SecurityBatch
+from muster.integrations.security.formats import SECURITY_FORMATS
 from muster.metrics import INGEST_LATENCY, INGEST_RECEIVED, INGEST_REJECTED
 from muster.web.ingest.writer import Handler, IngestWriter
 from muster.web.problems import PROBLEM_JSON
@@ -167,6 +171,40 @@ async def heartbeat(writer: IngestWriter, key: str, body: bytes) -> Reply:
     return await _run(writer, key, "heartbeat", body, lambda body: body, handler)
 
 
+async def access_control(writer: IngestWriter, key: str, body: bytes) -> Reply:
+    """Access-control events in the integration's preset or mapped shape."""
+
+    def handler(body: bytes) -> Handler:
+        def handle(uow: UnitOfWork, integration: Integration, rules: Sequence[Rule]) -> Any:
+            batch = parse_access_events(body, mapping_from_config(integration.config))
+            counts = do_access_events(uow, integration, batch)
+            return {"status": "ok", "events": len(batch.events), **counts,
+                    "truncated_events": batch.truncated}  # fmt: skip
+
+        return handle
+
+    return await _run(writer, key, "access_control", body, lambda body: body, handler)
+
+
+def _security(type: str) -> Endpoint:
+    """A security-tool endpoint (muster.integrations.security): its alerts are stored as a
+    batch; the answer also counts the records that were not alerts (``ignored``)."""
+    parse = SECURITY_FORMATS[type]
+
+    def handler(parsed: SecurityBatch) -> Handler:
+        store = _batch_handler(parsed.as_batch())
+
+        def handle(uow: UnitOfWork, integration: Integration, rules: Sequence[Rule]) -> Any:
+            return {**store(uow, integration, rules), "ignored": parsed.ignored}
+
+        return handle
+
+    async def endpoint(writer: IngestWriter, key: str, body: bytes) -> Reply:
+        return await _run(writer, key, type, body, parse, handler, batch=True)
+
+    return endpoint
+
+
 # ------------------------------------------------------------------ PagerDuty Events API v2
 
 THROTTLED = {"status": "throttle exceeded",
@@ -236,6 +274,16 @@ ROUTES = (
     Route("/ingest/generic/{key}", "Generic JSON with a stored field mapping",
           "generic_ingest_generic__key__post", generic),
     Route("/ingest/heartbeat/{key}", "A heartbeat ping", "heartbeat_ingest_heartbeat__key__post", heartbeat),
+    Route("/ingest/access-control/{key}", "Access-control events (preset or mapped vendor JSON)",
+          "access_control_ingest_access_control__key__post", access_control),
+    Route("/ingest/wazuh/{key}", "Wazuh alerts (integrator JSON)", "wazuh_ingest_wazuh__key__post", _security("wazuh")),
+    Route("/ingest/suricata/{key}", "Suricata EVE JSON lines (alerts; other events counted)",
+          "suricata_ingest_suricata__key__post", _security("suricata")),
+    Route("/ingest/falco/{key}", "Falco HTTP output", "falco_ingest_falco__key__post", _security("falco")),
+    Route("/ingest/elastic/{key}", "Elastic Security alert webhook",
+          "elastic_ingest_elastic__key__post", _security("elastic")),
+    Route("/ingest/splunk/{key}", "Splunk webhook alert action", "splunk_ingest_splunk__key__post", _security("splunk")),
+    Route("/ingest/cef/{key}", "CEF records, one a line", "cef_ingest_cef__key__post", _security("cef")),
     Route("/v2/enqueue", "PagerDuty Events API v2 compatible", "enqueue_v2_enqueue_post", enqueue),
     Route("/v2/change/enqueue", "PagerDuty change events (never page)",
           "change_enqueue_v2_change_enqueue_post", change_enqueue),

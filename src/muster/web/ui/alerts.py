@@ -14,9 +14,11 @@ from muster.db.uow import UnitOfWork
 from muster.domain.alerts import service as alerts
 from muster.domain.alerts.models import OPEN_STATUSES, SEVERITY_RANK, Alert
 from muster.domain.catalog.models import Service
+from muster.domain.correlation.views import alert_correlation
 from muster.domain.events.actor import Role
 from muster.domain.events.models import Event
 from muster.domain.events.service import events_for
+from muster.domain.sites.where import alert_place, group_places
 from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
 from muster.web.live import live_context
@@ -24,6 +26,7 @@ from muster.web.ui.escalation_card import escalation_context
 from muster.web.ui.forms import FormState, posted_lists, see_other
 from muster.web.ui.paging import PAGE_SIZE
 from muster.web.ui.render import render
+from muster.web.ui.sites import site_choices
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,6 +67,7 @@ def list_alerts(
     status: list[Status] = Query(default_factory=list),
     severity: list[Severity] = Query(default_factory=list),
     q: str = Query("", max_length=200),
+    site: str = Query("", max_length=36),
     cursor: str | None = Query(None, max_length=400),
     done: Literal["acknowledged", "resolved", "none"] | None = None,
     count: int = Query(0, ge=0, le=500),
@@ -76,11 +80,15 @@ def list_alerts(
     shown: list[Status] = status or list(OPEN_STATUSES)  # type: ignore[arg-type]
     every = len(shown) == len(STATUSES)  # no status filter: the query can use its own index
     f = alerts.AlertFilter(
-        service_id=service_id or None, status=() if every else shown, severity=severity, text=q
+        service_id=service_id or None,
+        status=() if every else shown,
+        severity=severity,
+        text=q,
+        site_id=site or None,
     )
     with ctx.db.unit_of_work(readonly=True) as uow:
         page = alerts.list_alerts(uow, f, cursor=cursor, limit=PAGE_SIZE)
-        here = _filters_url(service_id, status, severity, q, cursor=cursor or "")
+        here = _filters_url(service_id, status, severity, q, site=site, cursor=cursor or "")
         return render(
             request,
             "alerts_list.html",
@@ -94,12 +102,14 @@ def list_alerts(
             q=q,
             statuses=STATUSES,
             severities=SEVERITIES,
-            filtered=bool(service_id or status or severity or q),
+            filtered=bool(service_id or status or severity or q or site),
+            sites=site_choices(uow),
+            site=site,
             can_act=caller.actor.role >= Role.RESPONDER,
             back=here,
             next_url=page.next_cursor
-            and _filters_url(service_id, status, severity, q, cursor=page.next_cursor),
-            first_url=cursor and _filters_url(service_id, status, severity, q),
+            and _filters_url(service_id, status, severity, q, site=site, cursor=page.next_cursor),
+            first_url=cursor and _filters_url(service_id, status, severity, q, site=site),
             notice=_notice(done, count),
             **live_context(uow, f"service:{service_id}" if service_id else "alerts"),
         )
@@ -167,6 +177,8 @@ def show_alert(
             integration=alert.integration,
             activity=_history(uow, alert),
             can_act=caller.actor.role >= Role.RESPONDER,
+            correlation=alert_correlation(uow, caller.actor, alert.id),
+            place=alert_place(uow, alert),
             **live_context(uow, f"alert:{alert.id}"),
         )
 
@@ -236,6 +248,7 @@ def group_page(
         group=group,
         alerts=page.items,
         activity=events_for(uow, "alert_group", group.id),
+        places=group_places(uow, group.id),
         can_act=caller.actor.role >= Role.RESPONDER,
         next_url=page.next_cursor and f"{base}?{urlencode({'cursor': page.next_cursor})}",
         first_url=cursor and base,

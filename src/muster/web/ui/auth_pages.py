@@ -16,14 +16,22 @@ from muster.domain.accounts.credentials import (
 from muster.domain.accounts.sso import check_password_login, login_context
 from muster.errors import NotAuthenticated
 from muster.web.auth import (
+    CSRF_FIELD,
     SESSION_COOKIE,
     check_csrf,
+    client_ip,
     cookie_signer,
     identify,
     session_max_age,
     set_session_cookie,
 )
 from muster.web.context import AppContext, app_context
+from muster.web.ui.login_csrf import (
+    forget_login_cookie,
+    login_token,
+    login_token_ok,
+    set_login_cookie,
+)
 from muster.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -39,6 +47,26 @@ def safe_next(value: str | None) -> str:
     return value
 
 
+STALE_FORM = "this sign-in form has expired or did not come from this site; please sign in again"
+
+
+def sign_in_page(
+    request: Request, ctx: AppContext, *, next: str | None, status_code: int = 200,
+    error: str | None = None, email: str = "", show_password: bool = False,
+) -> Response:  # fmt: skip
+    """The sign-in page, with its form's CSRF nonce (see :mod:`login_csrf`); every
+    answer that shows the sign-in form renders it through here."""
+    token = login_token(request, ctx)
+    response = render(
+        request, "login.html", None, status_code=status_code, next=safe_next(next),
+        error=error, email=email, login_token=token,
+        **login_context(ctx.settings.sso, show_password=show_password),
+    )  # fmt: skip
+    response.headers["Cache-Control"] = "no-store"
+    set_login_cookie(response, ctx, token)
+    return response
+
+
 @router.get("/login")
 def login_page(
     request: Request,
@@ -46,10 +74,7 @@ def login_page(
     password: bool = False,
     ctx: AppContext = Depends(app_context),
 ) -> Response:
-    options = login_context(ctx.settings.sso, show_password=password)
-    return render(
-        request, "login.html", None, next=safe_next(next), error=None, email="", **options
-    )
+    return sign_in_page(request, ctx, next=next, show_password=password)
 
 
 @router.post("/login")
@@ -58,9 +83,12 @@ def login(
     email: str = Form("", max_length=320),
     password: str = Form("", max_length=1024),
     next: str = Form("/", max_length=2000),
+    csrf_token: str = Form("", alias=CSRF_FIELD, max_length=200),
     ctx: AppContext = Depends(app_context),
 ) -> Response:
-    ip = request.client.host if request.client else None
+    if not login_token_ok(request, ctx, csrf_token):  # before any account is looked at
+        return sign_in_page(request, ctx, next=next, status_code=403, error=STALE_FORM,
+                           email=email, show_password=True)  # fmt: skip
     try:
         with ctx.db.unit_of_work() as uow:
             check_password_login(ctx.settings.sso, email)  # break-glass policy (SSO)
@@ -69,23 +97,16 @@ def login(
                 uow,
                 user,
                 max_age=session_max_age(ctx),
-                ip=ip,
+                ip=client_ip(request),
                 user_agent=request.headers.get("user-agent", ""),
             )
             uow.commit()
     except NotAuthenticated as exc:
-        return render(
-            request,
-            "login.html",
-            None,
-            status_code=401,
-            next=safe_next(next),
-            error=exc.detail,
-            email=email,
-            **login_context(ctx.settings.sso, show_password=True),
-        )
+        return sign_in_page(request, ctx, next=next, status_code=401, error=exc.detail,
+                           email=email, show_password=True)  # fmt: skip
     response = RedirectResponse(safe_next(next), status_code=303)
     set_session_cookie(response, ctx, key)
+    forget_login_cookie(response, ctx)
     return response
 
 

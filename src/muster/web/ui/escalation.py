@@ -18,6 +18,7 @@ from sqlalchemy import select
 from muster.db.uow import UnitOfWork
 from muster.domain.catalog import service as catalog
 from muster.domain.catalog.models import Service
+from muster.domain.config_code.marks import is_managed
 from muster.domain.escalation import service as policies
 from muster.domain.escalation.models import EscalationPolicy
 from muster.domain.escalation.schemas import MAX_LEVELS, PolicyCreate, PolicyUpdate, ServicePagingIn
@@ -295,6 +296,11 @@ def _form_page(
         selected={i: set(v) for i, v in selected.items()},
         teams=team_options(uow, keep=policy.team_id if policy else None),
         targets=target_choices(uow),
+        managed=(
+            "escalation policy"
+            if policy and is_managed(uow, "escalation_policies", policy.id)
+            else ""
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from muster.domain.compliance.regime_schemas import (
     HolidayCalendarUpdate,
     HolidayIn,
 )
+from muster.domain.config_code.marks import is_managed
 from muster.domain.events.actor import Role
 from muster.errors import Conflict, InvalidInput
 from muster.web.auth import Caller, ui_caller
@@ -131,6 +132,7 @@ def _show(
     with ctx.db.unit_of_work(readonly=True) as uow:
         calendar = calendars.calendar_out(uow, calendars.get_holiday_calendar(uow, calendar_id))
         year = uow.now.year
+        managed = "calendar" if is_managed(uow, "holiday_calendars", calendar.id) else ""
     rule_days = []
     if calendar.key == calendars.US_FEDERAL:
         rule_days = [(y, us_federal_holidays(y)) for y in (year, year + 1)]
@@ -139,4 +141,5 @@ def _show(
     return render(
         request, "holiday_calendars_show.html", caller, status_code=status_code,
         calendar=calendar, form=day_form, rename=rename_form, rule_days=rule_days,
+        managed=managed,
     )  # fmt: skip

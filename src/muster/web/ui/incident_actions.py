@@ -78,7 +78,7 @@ def edit_values(incident: Incident) -> FormState:
         severity=str(incident.severity), impact=incident.impact,
         customer_facing="1" if incident.customer_facing else "",
         sites=", ".join(incident.sites), tags=", ".join(incident.tags),
-        restricted="yes" if incident.restricted else "no",
+        restricted="yes" if incident.restricted else "no", site_id=incident.site_id or "",
     )  # fmt: skip
 
 
@@ -97,6 +97,8 @@ def update_input(form: dict[str, list[str]]) -> IncidentUpdate:
     }
     if one.get("restricted") in ("yes", "no"):
         data["restricted"] = one["restricted"] == "yes"
+    if "site_id" in form:  # the site picker (shown when sites exist): blank clears it
+        data["site_id"] = one.get("site_id") or None
     return parse_form(IncidentUpdate, data)
 
 

@@ -28,12 +28,14 @@ from muster.domain.investigation.schemas import (
     ObservableUpdate,
     TechniqueIn,
 )
+from muster.domain.sites.identity import incident_trails
 from muster.errors import Conflict, InvalidInput
 from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
 from muster.web.ui.forms import FormState, blank_form, failed_form, parse_form, posted, see_other
 from muster.web.ui.incident_choices import parse_local, split_list
 from muster.web.ui.render import render
+from muster.web.ui.sites import site_choices
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/incidents/{incident_id}/investigation"
@@ -62,6 +64,7 @@ def _page(
         actor = caller.actor
         incident = get_visible_incident(uow, actor, incident_id)
         rows = observables.list_observables(uow, actor, incident.id)
+        places = site_choices(uow)
         return render(
             request, "incident_investigation.html", caller, status_code=status_code,
             incident=incident, ref=reference(incident), notice=notice,
@@ -79,6 +82,8 @@ def _page(
             asset_form=forms.get("asset") or blank_form("asset", status="tbd"),
             tech_form=forms.get("tech") or blank_form("tech"),
             row_forms=forms,
+            sites=places, site_names=dict(places),
+            identity_trails=incident_trails(uow, incident.id),
         )  # fmt: skip
 
 
@@ -184,7 +189,10 @@ def add_asset(
     ctx: AppContext = CTX,
 ) -> Response:
     def command(uow: UnitOfWork) -> None:
-        data = {k: fields.get(k, "") for k in ("kind", "name", "identifier", "status", "notes")}
+        data: dict[str, str | None] = {
+            k: fields.get(k, "") for k in ("kind", "name", "identifier", "status", "notes")
+        }
+        data["site_id"] = fields.get("site_id") or None  # the site picker's blank: none
         assets.do_add_asset(uow, caller.actor, incident_id, parse_form(AssetIn, data))
 
     return _act(request, caller, ctx, incident_id, command, prefix="asset", fields=fields,

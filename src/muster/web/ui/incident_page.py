@@ -20,6 +20,7 @@ from muster.domain.incidents.participants import active_participants
 from muster.domain.incidents.roles import current_roles, needs_commander, role_history, role_types
 from muster.domain.incidents.service import find_incident, reference
 from muster.domain.incidents.visibility import is_participant, sees_all_restricted
+from muster.domain.sites.where import incident_places
 from muster.errors import Conflict, InvalidInput
 from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
@@ -104,6 +105,7 @@ def incident_page(
         participants=participants,
         participating=is_participant(uow, incident.id, caller.actor.id),
         services=[(r.id, r.name) for r in services],
+        places=incident_places(uow, incident),
         groups=groups,
         groups_choices=[(g.id, g.summary[:100]) for g in groups],
         merged_into=merged_into,

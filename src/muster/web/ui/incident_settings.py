@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from muster.db.uow import UnitOfWork
+from muster.domain.config_code.marks import is_managed
 from muster.domain.events.actor import Role
 from muster.domain.incidents import settings
 from muster.domain.incidents.models import IncidentRoleType, IncidentType, SeverityLevel
@@ -258,7 +260,7 @@ def role_page(
             "key": row.key, "name": row.name, "instructions": row.instructions,
             "position": str(row.position),
         }  # fmt: skip
-        return _role_form(request, caller, row, _form(values))
+        return _role_form(request, caller, row, _form(values), managed=_managed(uow, row))
 
 
 @router.post(BASE + "/roles/{role_type_id}")
@@ -279,7 +281,9 @@ def edit_role(
         with ctx.db.unit_of_work(readonly=True) as uow:
             row = settings.get_role_type(uow, role_type_id)
             form = _form({**fields, "key": row.key}, failed=exc)
-            return _role_form(request, caller, row, form, status_code=exc.status)
+            return _role_form(
+                request, caller, row, form, status_code=exc.status, managed=_managed(uow, row)
+            )
     return see_other(f"{BASE}#roles")
 
 
@@ -305,9 +309,13 @@ def restore_role(
 
 def _role_form(
     request: Request, caller: Caller, row: IncidentRoleType | None, form: FormState,
-    *, status_code: int = 200,
+    *, status_code: int = 200, managed: str = "",
 ) -> Response:  # fmt: skip
     return render(
         request, "incident_settings_role.html", caller, status_code=status_code,
-        role=row, form=form,
+        role=row, form=form, managed=managed,
     )  # fmt: skip
+
+
+def _managed(uow: UnitOfWork, row: IncidentRoleType) -> str:
+    return "role" if is_managed(uow, "role_types", row.id) else ""

@@ -48,6 +48,7 @@ from muster.web.ui.incident_choices import (
     split_list,
 )
 from muster.web.ui.render import env, render
+from muster.web.ui.sites import site_choices
 
 router = APIRouter(include_in_schema=False)
 env.globals["group_incident"] = group_incident  # the alert group page's "Incident" card
@@ -129,6 +130,7 @@ def list_page(
             levels={lv.level: lv for lv in severity_levels(uow)},
             types=[(t.key, t.name) for t in incident_types(uow)],
             services=services,
+            site_names=[name for _id, name in site_choices(uow)],
             people=people_choices(uow),
             statuses=[(s, STATUS_LABELS[s]) for s in STATUSES],
             params=params,
@@ -229,6 +231,7 @@ def form_page(
         levels=severity_levels(uow),
         types=incident_types(uow),
         services=service_choices(uow),
+        site_options=site_choices(uow) if editing else [],
         selected_services=selected,
         people=people_choices(uow),
         groups=groups,

@@ -18,6 +18,14 @@ from muster.integrations.generic import GenericMapping, Preview, preview
 from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
 from muster.web.ui.forms import FormState, blank_form, failed_form, parse_form, posted, see_other
+from muster.web.ui.integration_config import (
+    FORM_TYPES,
+    RENAMES,
+    config_from_form,
+    connection_of,
+    form_context,
+    form_values,
+)  # fmt: skip
 from muster.web.ui.mapping_form import (
     MAPPING_FIELDS,
     form_to_mapping,
@@ -41,6 +49,7 @@ CONFIG_RENAMES = {
     "config.interval_seconds": "interval_seconds",
     "config.grace_seconds": "grace_seconds",
     "config.resolve_if_subject_contains": "resolve_words",
+    **RENAMES,
 }
 SAVED = {
     "settings": "The integration was saved.",
@@ -52,6 +61,9 @@ SAVED = {
 
 def _config(type: str, fields: dict[str, str]) -> dict[str, Any]:
     """The type's configuration from the form's plain fields."""
+    built = config_from_form(type, fields)
+    if built is not None:
+        return built
     if type == "heartbeat":
         config: dict[str, Any] = {}
         problems = []
@@ -128,6 +140,7 @@ def _settings_values(integration: Integration) -> FormState:
         interval_seconds=str(config.get("interval_seconds", "")),
         grace_seconds=str(config.get("grace_seconds", "")),
         resolve_words=", ".join(config.get("resolve_if_subject_contains") or []),
+        **form_values(integration.type, config),
     )
 
 
@@ -163,6 +176,9 @@ def _page(
         result=result,
         failed=next((f for f in (settings_form, mapping_form) if f and f.problem), None),
         notice=notice,
+        config_types=FORM_TYPES,
+        config_ctx=form_context(uow),
+        connection=connection_of(uow, integration.id, integration.type),
     )
     response.headers["Cache-Control"] = "no-store"  # the page shows the key
     return response
@@ -185,6 +201,8 @@ def edit_integration(
             }
             if integration.type in ("heartbeat", "email"):
                 values["config"] = {**integration.config, **_config(integration.type, fields)}
+            elif integration.type in FORM_TYPES:
+                values["config"] = config_from_form(integration.type, fields, integration.config)
             data = parse_form(IntegrationUpdate, values)
             svc.do_update_integration(uow, caller.actor, integration_id, data)
             uow.commit()

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from muster.db.uow import UnitOfWork
+from muster.domain.config_code.marks import is_managed
 from muster.domain.events.actor import Role
 from muster.domain.playbooks import service as playbooks
 from muster.domain.playbooks.models import Playbook
@@ -129,6 +130,7 @@ def show(
         incidents=incident_choices(uow, caller),
         can_manage=caller.actor.role >= Role.MANAGER,
         can_run=caller.actor.role >= Role.RESPONDER,
+        managed="playbook" if is_managed(uow, "playbooks", playbook.id) else "",
     )
 
 

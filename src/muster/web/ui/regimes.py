@@ -14,6 +14,7 @@ from muster.domain.compliance.regime_schemas import (
     RegimeCreate,
     RegimeUpdate,
 )
+from muster.domain.config_code.marks import is_managed
 from muster.domain.events.actor import Role
 from muster.errors import Conflict, InvalidInput
 from muster.web.auth import Caller, ui_caller
@@ -129,8 +130,9 @@ def _form_page(
     with ctx.db.unit_of_work(readonly=True) as uow:
         regime = regimes.get_regime(uow, regime_id) if regime_id else None
         calendar_keys = [(c.key, c.name) for c in calendars.holiday_calendars(uow)]
+        managed = "regime" if regime and is_managed(uow, "regimes", regime.id) else ""
     return render(
         request, "regimes_form.html", caller, status_code=status_code, regime=regime,
         form=form, rows=row_count(form.values), facts=KNOWN_FACTS, units=UNIT_LABELS,
-        calendars=calendar_keys, zones=time_zones(),
+        calendars=calendar_keys, zones=time_zones(), managed=managed,
     )  # fmt: skip

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from muster.domain.config_code.marks import is_managed
 from muster.domain.events.actor import Role
 from muster.domain.oncall import service as oncall
 from muster.domain.oncall.load import get_schedule
@@ -234,4 +235,5 @@ def _page(
             people=[(u.id, u.name) for u in active_users(uow)],
             weekdays=WEEKDAYS,
             units=TURN_UNITS,
+            managed="schedule" if is_managed(uow, "schedules", schedule.id) else "",
         )

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from muster.db.uow import UnitOfWork
+from muster.domain.config_code.marks import is_managed
 from muster.domain.events.actor import Role
 from muster.domain.events.service import events_for
 from muster.domain.oncall import feeds, queries
@@ -283,4 +284,5 @@ def _form_page(
         schedule=schedule,
         teams=team_options(uow, schedule.team_id if schedule else None),
         zones=time_zones(),
+        managed="schedule" if schedule and is_managed(uow, "schedules", schedule.id) else "",
     )

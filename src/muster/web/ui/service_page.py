@@ -37,6 +37,7 @@ from muster.web.ui.forms import (
     posted_lists,
     see_other,
 )
+from muster.web.ui.integration_config import form_context
 from muster.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -50,6 +51,15 @@ INTEGRATION_TYPES = [
     ("generic", "Generic JSON webhook"),
     ("email", "Email"),
     ("heartbeat", "Heartbeat (alerts when pings stop)"),
+    ("wazuh", "Wazuh alerts (integrator JSON)"),
+    ("suricata", "Suricata EVE JSON"),
+    ("falco", "Falco HTTP output"),
+    ("elastic", "Elastic Security alert webhook"),
+    ("splunk", "Splunk webhook alert action"),
+    ("cef", "CEF (HTTP, or syslog with muster serve --syslog-port)"),
+    ("frigate", "Frigate NVR (MQTT)"),
+    ("access_control", "Access control webhook"),
+    ("access_control_mqtt", "Access control over MQTT"),
 ]
 GROUPING_MODES = [
     ("none", "None: every alert is its own group"),
@@ -130,6 +140,7 @@ def service_page(
         failed=failed,
         notice=notice,
         **paging.paging_context(uow, service, paging_form),
+        config_ctx=form_context(uow),  # the config fields of physical-security and CEF types
         **live_context(uow, f"service:{service.id}"),
     )
 

@@ -11,6 +11,7 @@ from muster.domain.accounts import service as accounts
 from muster.domain.catalog import service as catalog
 from muster.domain.catalog.models import Service
 from muster.domain.catalog.schemas import ServiceCreate, ServiceUpdate
+from muster.domain.config_code.marks import is_managed
 from muster.domain.events.actor import Role
 from muster.errors import Conflict, InvalidInput
 from muster.web.auth import Caller, ui_caller
@@ -27,10 +28,19 @@ from muster.web.ui.forms import (
 from muster.web.ui.paging import PAGE_SIZE, list_url
 from muster.web.ui.render import render
 from muster.web.ui.service_page import saved_notice, service_page
+from muster.web.ui.sites import site_choices
 
 router = APIRouter(include_in_schema=False)
 
 FIELDS = ("name", "description", "team_id")
+
+
+def _with_site(fields: dict[str, str]) -> dict[str, str | None]:
+    """The posted fields, with the site picker's blank choice as no site."""
+    picked: dict[str, str | None] = dict(pick(fields, FIELDS))
+    if "site_id" in fields:
+        picked["site_id"] = fields["site_id"] or None
+    return picked
 
 
 @router.get("/services")
@@ -80,7 +90,7 @@ def create_service(
     ctx: AppContext = Depends(app_context),
 ) -> Response:
     try:
-        data = parse_form(ServiceCreate, pick(fields, FIELDS))
+        data = parse_form(ServiceCreate, _with_site(fields))
         with ctx.db.unit_of_work() as uow:
             service = catalog.do_create_service(uow, caller.actor, data)
             uow.commit()
@@ -113,7 +123,10 @@ def edit_service_page(
     with ctx.db.unit_of_work(readonly=True) as uow:
         service = catalog.get_service(uow, service_id)
         form = blank_form(
-            name=service.name, description=service.description, team_id=service.team_id
+            name=service.name,
+            description=service.description,
+            team_id=service.team_id,
+            site_id=service.site_id or "",
         )
         return _form_page(request, caller, uow, form, service=service)
 
@@ -127,7 +140,7 @@ def edit_service(
     ctx: AppContext = Depends(app_context),
 ) -> Response:
     try:
-        data = parse_form(ServiceUpdate, pick(fields, FIELDS))
+        data = parse_form(ServiceUpdate, _with_site(fields))
         with ctx.db.unit_of_work() as uow:
             catalog.do_update_service(uow, caller.actor, service_id, data)
             uow.commit()
@@ -186,4 +199,6 @@ def _form_page(
         form=form,
         service=service,
         teams=team_options(uow, keep=service.team_id if service else None),
+        sites=site_choices(uow),
+        managed="service" if service and is_managed(uow, "services", service.id) else "",
     )

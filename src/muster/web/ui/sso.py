@@ -21,13 +21,11 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from muster.config import SsoSettings
-from muster.domain.accounts.credentials import do_start_session
-from muster.domain.accounts.sso import SsoClaims, do_sso_login, login_context
+from muster.domain.accounts.sso import SsoClaims, sso_sign_in
 from muster.errors import NotAuthenticated, NotFound, Unavailable
 from muster.web.auth import client_ip, session_max_age, set_session_cookie
 from muster.web.context import AppContext, app_context
-from muster.web.ui.auth_pages import safe_next
-from muster.web.ui.render import render
+from muster.web.ui.auth_pages import safe_next, sign_in_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -211,7 +209,7 @@ def oidc_callback(
     ctx: AppContext = Depends(app_context),
 ) -> Response:
     """Finish the sign-in: check state, validate the ID token, start a fresh session."""
-    sso = _enabled(ctx)
+    _enabled(ctx)  # 404 unless single sign-on is on
     pending = _pending(request, ctx)
     try:
         if error:
@@ -221,21 +219,12 @@ def oidc_callback(
         if not code:
             raise NotAuthenticated("the provider sent no authorization code")
         claims = _claims(ctx, code, pending)
-        with ctx.db.unit_of_work() as uow:
-            user = do_sso_login(uow, claims, uow.now, ip=client_ip(request))
-            _session, key = do_start_session(
-                uow,
-                user,
-                max_age=session_max_age(ctx),
-                ip=client_ip(request),
-                user_agent=request.headers.get("user-agent", ""),
-            )
-            uow.commit()
-    except NotAuthenticated as exc:
-        failed = render(
-            request, "login.html", None, status_code=401, next="/", error=exc.detail,
-            email="", **login_context(sso, show_password=False),
+        key = sso_sign_in(
+            ctx.db, claims, ip=client_ip(request), max_age=session_max_age(ctx),
+            user_agent=request.headers.get("user-agent", ""),
         )  # fmt: skip
+    except NotAuthenticated as exc:
+        failed = sign_in_page(request, ctx, next="/", status_code=401, error=exc.detail)
         failed.delete_cookie(PENDING_COOKIE, path="/auth/oidc")
         return failed
     response = RedirectResponse(safe_next(pending["next"]), status_code=303)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from muster.domain.config_code.marks import managed_ids
 from muster.domain.events.actor import Role
 from muster.domain.incidents.status_settings import (
     StatusPageSettings,
@@ -80,4 +81,5 @@ def _page(
         return render(
             request, "status_settings.html", caller, status_code=status_code,
             services=services, form=form, chosen=chosen, saved=saved,
+            managed=managed_ids(uow, "services"),
         )  # fmt: skip

@@ -11,6 +11,7 @@ from muster.domain.accounts import service as accounts
 from muster.domain.accounts.models import Team, User
 from muster.domain.accounts.schemas import MemberAdd, TeamCreate, TeamUpdate
 from muster.domain.catalog import service as catalog
+from muster.domain.config_code.marks import is_managed
 from muster.domain.events.actor import Role
 from muster.domain.events.service import events_for
 from muster.domain.oncall.queries import on_call_everywhere
@@ -149,7 +150,8 @@ def edit_team_page(
     with ctx.db.unit_of_work(readonly=True) as uow:
         team = accounts.get_team(uow, team_id)
         form = blank_form(name=team.name, description=team.description)
-        return _form_page(request, caller, form, team=team)
+        managed = "team" if is_managed(uow, "teams", team.id) else ""
+        return _form_page(request, caller, form, team=team, managed=managed)
 
 
 @router.post("/teams/{team_id}/edit")
@@ -225,5 +227,9 @@ def _form_page(
     *,
     team: Team | None,
     status_code: int = 200,
+    managed: str = "",
 ) -> Response:
-    return render(request, "teams_form.html", caller, status_code=status_code, form=form, team=team)
+    return render(
+        request, "teams_form.html", caller, status_code=status_code, form=form, team=team,
+        managed=managed,
+    )  # fmt: skip

@@ -42,13 +42,13 @@ document.addEventListener("change", (event) => {
 });
 
 // Fields that only matter for one choice: data-show-when="type=heartbeat" is shown only
-// while the form's "type" field has that value (all are shown without JavaScript).
+// while the form's "type" field has that value (or one of "type=a|b") (all are shown without JavaScript).
 function showWhen(form) {
   if (!form) return;
   for (const el of form.querySelectorAll("[data-show-when]")) {
     const [name, value] = el.getAttribute("data-show-when").split("=");
     const field = form.elements.namedItem(name);
-    el.hidden = Boolean(field) && field.value !== value;
+    el.hidden = Boolean(field) && !value.split("|").includes(field.value);  // "type=a|b"
   }
 }
 document.addEventListener("DOMContentLoaded", () => {
