@@ -43,8 +43,9 @@ def cast(db: Database) -> Cast:
 
 def _items(db: Database, cast: Cast, clock: ManualClock) -> dict[str, str]:
     due = (clock.now() + timedelta(days=2)).date()
+    scenario_id = apply(db, cast.boss)
     with db.unit_of_work() as uow:
-        run = do_start_run(uow, cast.boss, apply(db, cast.boss), team_id=cast.team,
+        run = do_start_run(uow, cast.boss, scenario_id, team_id=cast.team,
                            mode="tabletop", facilitator_id=cast.boss.id or "",
                            participants={})  # fmt: skip
         items = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from correlation_support import Place, correlate, make_place, make_rule, matches, site_event
 from helpers import SYSTEM
@@ -19,7 +19,7 @@ from muster.domain.catalog.service import do_archive_service
 from muster.domain.incidents.models import Incident
 from muster.domain.playbooks.defaults import do_install_defaults
 from muster.domain.playbooks.models import Playbook, PlaybookRun
-from muster.domain.sites.models import SiteEvent
+from muster.domain.sites.models import Site, SiteEvent
 from ui_support import events_of_type
 
 
@@ -246,3 +246,26 @@ def test_a_rule_whose_service_was_archived_keeps_matching_but_raises_nothing(
     with db.unit_of_work(readonly=True) as uow:
         assert uow.session.scalar(select(Alert.id)) is None
         assert None not in uow.session.scalars(select(SiteEvent.correlated_at)).all()
+
+
+def test_events_at_a_drill_site_raise_nothing_real(
+    db: Database, clock: ManualClock, place: Place
+) -> None:
+    make_rule(db)
+    with db.unit_of_work() as uow:  # the place is a drill run's own site
+        uow.session.execute(
+            update(Site).where(Site.id == place.site).values(exercise_run_id="run-1")
+        )
+        uow.commit()
+    site_event(db, place, "door_forced_open", clock.now())
+    clock.advance(seconds=30)
+    site_event(db, place, "detected:person", clock.now())
+    assert correlate(db) == 0
+    assert matches(db) == []
+    with db.unit_of_work(readonly=True) as uow:  # considered, so never looked at again
+        assert (
+            uow.session.scalar(
+                select(func.count()).select_from(SiteEvent).where(SiteEvent.correlated_at.is_(None))
+            )
+            == 0
+        )

@@ -133,9 +133,7 @@ def test_password_change_needs_the_current_password(
     assert r.headers["location"] == "/profile?saved=password"
     assert last_event(db, "user.updated").data == {"password": "changed"}
     client.cookies.clear()
-    assert (
-        post_login(client, {"email": me.email, "password": me.password}).status_code == 401
-    )
+    assert post_login(client, {"email": me.email, "password": me.password}).status_code == 401
     as_person(client, Person(me.id, me.email, me.role, me.token, password=new))
 
 

@@ -116,7 +116,8 @@ class MqttIntake:
         with self.db.unit_of_work(readonly=True) as uow:
             integrations = uow.session.scalars(
                 select(Integration).where(
-                    Integration.type.in_(MQTT_TYPES), Integration.revoked_at.is_(None),
+                    Integration.type.in_(MQTT_TYPES),
+                    Integration.revoked_at.is_(None),
                     Integration.exercise_run_id.is_(None),  # drills feed theirs directly
                 )
             ).all()

@@ -30,23 +30,35 @@ from muster.domain.correlation.models import (
 )
 from muster.domain.correlation.outcomes import on_joined, raise_outcome
 from muster.domain.correlation.rules import enabled_rules
-from muster.domain.sites.models import SiteEvent, Zone
+from muster.domain.sites.models import Site, SiteEvent, Zone
 
 CANDIDATES_PER_KIND = 8  # nearest in time, per other kind, tried in combination
 
 
 def correlate(uow: UnitOfWork, events: Sequence[SiteEvent]) -> int:
     """Consider each event against the enabled rules and mark it; returns how many new
-    matches were made. Precondition: the events are not yet considered."""
+    matches were made. Events at a drill run's own site are marked and not matched: a
+    rule's outcome is real work, which a drill must never raise.
+    Precondition: the events are not yet considered."""
     rules = enabled_rules(uow)
+    drill_sites = _drill_sites(uow, {event.site_id for event in events})
     made = 0
     for event in events:
-        for rule in rules:
+        for rule in rules if event.site_id not in drill_sites else ():
             if event.kind in rule.kinds and _in_scope(uow, rule, event):
                 made += _consider(uow, rule, event)
         event.correlated_at = uow.now
     uow.flush()
     return made
+
+
+def _drill_sites(uow: UnitOfWork, site_ids: set[str]) -> set[str]:
+    if not site_ids:
+        return set()
+    found = uow.session.scalars(
+        select(Site.id).where(Site.id.in_(site_ids), Site.exercise_run_id.is_not(None))
+    )
+    return set(found)
 
 
 def _in_scope(uow: UnitOfWork, rule: CorrelationRule, event: SiteEvent) -> bool:

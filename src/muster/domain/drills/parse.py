@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from muster.domain.drills.intake import payload_problem
 from muster.domain.drills.schemas import ScenarioDef
+from muster.domain.yaml_source import duplicate_keys, line_of, yaml_reason
 from muster.errors import FieldError, InvalidInput
 
 MAX_SOURCE = 256 * 1024  # bytes of YAML
@@ -32,10 +33,10 @@ def parse_scenario(text: str) -> ScenarioDef:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise _invalid([FieldError("source", _yaml_reason(exc))]) from None
+        raise _invalid([FieldError("source", yaml_reason(exc))]) from None
     if not isinstance(data, dict):
         raise _invalid([FieldError("source", "a scenario is a mapping (key: value lines)")])
-    errors = _duplicate_keys(root, "")
+    errors = duplicate_keys(root, "")
     try:
         definition = ScenarioDef.model_validate(data)
     except ValidationError as exc:
@@ -51,38 +52,6 @@ def _invalid(errors: list[FieldError]) -> InvalidInput:
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     first = errors[0]
     return InvalidInput(f"invalid scenario: {first.field}: {first.reason}{more}", errors=errors)
-
-
-def _yaml_reason(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-    return f"not valid YAML: {where}{problem}"
-
-
-def line_of(root: yaml.Node | None, loc: Loc) -> int | None:
-    """The line (1-based) of the deepest node of ``loc`` found in the document."""
-    if root is None:
-        return None
-    node: yaml.Node = root
-    line: int = root.start_mark.line + 1
-    for part in loc:
-        child = _child(node, part)
-        if child is None:
-            continue
-        node = child
-        line = child.start_mark.line + 1
-    return line
-
-
-def _child(node: yaml.Node, part: int | str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                return value
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-        return node.value[part] if 0 <= part < len(node.value) else None
-    return None
 
 
 def _at(root: yaml.Node | None, loc: Loc, reason: str) -> FieldError:
@@ -103,23 +72,6 @@ def _schema_errors(exc: ValidationError, root: yaml.Node | None) -> list[FieldEr
         if (item.field, reason) not in seen:
             seen.add((item.field, reason))
             found.append(item)
-    return found
-
-
-def _duplicate_keys(node: yaml.Node | None, path: str) -> list[FieldError]:
-    found: list[FieldError] = []
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
-            here = f"{path}.{name}" if path else name
-            if name in seen:
-                found.append(FieldError(here, f"given twice (line {key.start_mark.line + 1})"))
-            seen.add(name)
-            found += _duplicate_keys(value, here)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            found += _duplicate_keys(item, f"{path}.{i}" if path else str(i))
     return found
 
 

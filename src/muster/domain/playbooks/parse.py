@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from muster.domain.playbooks.conditions import condition_problems
 from muster.domain.playbooks.schemas import Condition, PlaybookDef
 from muster.domain.playbooks.templating import check_syntax
+from muster.domain.yaml_source import child_of, duplicate_keys, line_of, yaml_reason
 from muster.errors import FieldError, InvalidInput
 
 MAX_SOURCE = 256 * 1024  # bytes of YAML
@@ -34,10 +35,10 @@ def parse_source(text: str) -> PlaybookDef:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise _invalid([FieldError("source", _yaml_reason(exc))]) from None
+        raise _invalid([FieldError("source", yaml_reason(exc))]) from None
     if not isinstance(data, dict):
         raise _invalid([FieldError("source", "a playbook is a mapping (key: value lines)")])
-    errors = _duplicate_keys(root, "")
+    errors = duplicate_keys(root, "")
     bare_on = _bare_on(data)
     errors += [FieldError(f"triggers.{i}", _ON_HINT) for i in bare_on]
     try:
@@ -73,40 +74,7 @@ def _invalid(errors: list[FieldError]) -> InvalidInput:
     return InvalidInput(f"invalid playbook: {first.field}: {first.reason}{more}", errors=errors)
 
 
-def _yaml_reason(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-    return f"not valid YAML: {where}{problem}"
-
-
 # ---- where in the YAML ----------------------------------------------------------------
-
-
-def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """The line (1-based) of the deepest node ``loc`` reaches; union tags in pydantic's
-    paths (a step's kind) are not in the document and are stepped over."""
-    node = root
-    if node is None:
-        return None
-    line: int = node.start_mark.line + 1
-    for part in loc:
-        child = _child(node, part)
-        if child is None:
-            continue
-        node = child
-        line = node.start_mark.line + 1
-    return line
-
-
-def _child(node: yaml.Node, part: int | str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                return value
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        return node.value[part] if part >= 0 else None
-    return None
 
 
 def _path(loc: tuple[int | str, ...], root: yaml.Node | None) -> str:
@@ -114,7 +82,7 @@ def _path(loc: tuple[int | str, ...], root: yaml.Node | None) -> str:
     parts: list[str] = []
     node = root
     for part in loc:
-        child = _child(node, part) if node is not None else None
+        child = child_of(node, part) if node is not None else None
         if child is None and isinstance(part, str) and _is_tag(part):
             continue
         parts.append(str(part))
@@ -139,7 +107,7 @@ def _schema_errors(exc: ValidationError, root: yaml.Node | None) -> list[FieldEr
         if (path, reason) in seen:
             continue
         seen.add((path, reason))
-        line = _line_of(root, loc)
+        line = line_of(root, loc)
         found.append(FieldError(path, f"{reason} (line {line})" if line else reason))
     return found
 
@@ -149,23 +117,6 @@ def _reason(error: Any) -> str:
     if error["type"] == "extra_forbidden":
         return "unknown key"
     return message
-
-
-def _duplicate_keys(node: yaml.Node | None, path: str) -> list[FieldError]:
-    found: list[FieldError] = []
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
-            here = f"{path}.{name}" if path else name
-            if name in seen:
-                found.append(FieldError(here, f"given twice (line {key.start_mark.line + 1})"))
-            seen.add(name)
-            found += _duplicate_keys(value, here)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            found += _duplicate_keys(item, f"{path}.{i}" if path else str(i))
-    return found
 
 
 # ---- beyond the schema ----------------------------------------------------------------
@@ -204,13 +155,13 @@ def _usability_errors(definition: PlaybookDef, root: yaml.Node | None) -> list[F
             full = (*loc, *(int(p) if p.isdigit() else p for p in sub.split(".") if p))
             if sub == "condition":
                 full = loc
-            line = _line_of(root, full)
+            line = line_of(root, full)
             found.append(FieldError(".".join(map(str, full)), f"{reason} (line {line})"))
     for i, step in enumerate(definition.steps):
         dumped = step.model_dump(mode="json", by_alias=True)
         for loc, text in _strings(dumped, ("steps", i)):
             problem = check_syntax(text)
             if problem:
-                where = f"(line {_line_of(root, loc)})"
+                where = f"(line {line_of(root, loc)})"
                 found.append(FieldError(".".join(map(str, loc)), f"template: {problem} {where}"))
     return found
