@@ -6,6 +6,7 @@ while running; a broker restart is survived (own broker, killed and started agai
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -36,7 +37,12 @@ from muster.web.context import AppContext
 from physical_support import access_integration, frigate_integration, review, tracked, verkada_event
 from sites_support import Place, build_place
 
-pytestmark = pytest.mark.skipif(shutil.which("mosquitto") is None, reason="needs mosquitto")
+# CI sets MUSTER_REQUIRE_MQTT (.ci/run installs and starts Mosquitto): there a missing
+# broker fails these tests instead of skipping them.
+pytestmark = pytest.mark.skipif(
+    shutil.which("mosquitto") is None and not os.environ.get("MUSTER_REQUIRE_MQTT"),
+    reason="needs mosquitto (apt-get install mosquitto)",
+)
 BROKER = ("127.0.0.1", 1883)
 
 
