@@ -14,6 +14,7 @@ from faults.support import Sent
 from muster.db.uow import Database
 from muster.domain.alerts.models import Alert, AlertGroup
 from muster.domain.events.models import Event
+from muster.domain.notify.compose import message_key
 from muster.domain.notify.models import OutboxMessage
 
 IN_FLIGHT = 5.0  # seconds: a send and its record take far less
@@ -101,8 +102,8 @@ def check_steps_once(db: Database, group_ids: list[str], levels: int, passes: in
 
 
 def check_pages_delivered(db: Database, hits: list[Hit], kills: list[float]) -> dict[str, Any]:
-    """Each page row is sent, in the message its record names (its carrier's idempotency
-    key), which reached the person's receiver and lists the row's group. A receiver got a
+    """Each page row is sent, in the message its record names (the key of its carrier's
+    bundle: :func:`muster.domain.notify.compose.message_key`), which reached the person's receiver and lists the row's group. A receiver got a
     group's page in more messages than we sent it only where a worker died with that
     message in flight: the first copy was accepted shortly before a kill, and a row of
     that page was sent again when its lease ran out. Returns the figures: pages,
@@ -122,7 +123,10 @@ def check_pages_delivered(db: Database, hits: list[Hit], kills: list[float]) -> 
         )
     unsent = [r for r in rows if r.status != "sent"]
     assert not unsent, f"{len(unsent)} pages not sent: {[(r.id, r.status) for r in unsent[:5]]}"
-    key_of = {r.id: r.idempotency_key for r in rows}
+    bundles: dict[str, list[Any]] = {}  # carrier id -> the rows its message carried
+    for r in rows:
+        bundles.setdefault(r.bundle_id or r.id, []).append(r)
+    key_of = {carrier: message_key(list(members)) for carrier, members in bundles.items()}
     received: dict[str, list[Hit]] = {}
     for hit in hits:
         received.setdefault(hit.key, []).append(hit)
@@ -160,7 +164,7 @@ def check_pages_delivered(db: Database, hits: list[Hit], kills: list[float]) -> 
             f"page {page} came twice, but no worker died while it was in flight: first copy "
             f"at {first:.2f}, kills at {[round(k, 2) for k in kills]}"
         )
-    sent_at = {r.idempotency_key: r.sent_at.timestamp() for r in rows if r.sent_at}
+    sent_at = {key_of[r.id]: r.sent_at.timestamp() for r in rows if r.sent_at and r.id in key_of}
     last: dict[str, float] = {}  # the copy our record followed
     for h in hits:
         if h.key in sent_at and h.at <= sent_at[h.key] + CLOCK_SLACK:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
+from empty_db_support import empty_database
 from evidence_support import add_file
 from helpers import SYSTEM
 from incident_support import build_cast, declare
@@ -39,19 +39,8 @@ from muster.domain.incidents.notes import do_add_note
 @pytest.fixture
 def empty_url(db_url: str, tmp_path: Path) -> Iterator[str]:
     """An empty database of the same kind as ``db_url``: the restore target."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'restored' / 'muster.db'}"
-        return
-    base = make_url(db_url)
-    name = f"{base.database}_restore"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with empty_database(db_url, tmp_path, "restore") as url:
+        yield url
 
 
 def _populate(db: Database, settings: Settings) -> tuple[list[str], list[str], str]:

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import JSON, BigInteger, Column, String, create_engine, insert, table, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import JSON, BigInteger, Column, String, create_engine, insert, table
 
+from empty_db_support import empty_database
 from muster.cli.main import cli
 from muster.clock import ManualClock
 from muster.db import migrate
@@ -32,19 +32,8 @@ AT = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def fresh_url(db_url: str, tmp_path: Path) -> Iterator[str]:
     """A database with no schema at all, of the same kind as ``db_url``."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    base = make_url(db_url)
-    name = f"{base.database}_upgrade"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with empty_database(db_url, tmp_path, "upgrade") as url:
+        yield url
 
 
 def _table(name: str, *columns: str) -> Any:
