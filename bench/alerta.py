@@ -127,6 +127,7 @@ def run_alerta(seconds: float) -> dict[str, Any]:
         results["database"] = db_label(url)
     results["server"] = how
     results["batched_server_cpu_us_per_alert"] = None  # the workers are other processes
+    results["batched_thread_cpu_us_per_alert"] = {}  # (likewise)
     return results
 
 

@@ -122,7 +122,26 @@ async def open_loop(
 
 def server_cpu_seconds(pid: int) -> float:
     """CPU time (user + system) the process has used so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return _cpu_seconds(Path(f"/proc/{pid}/stat"))
+
+
+def thread_cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU time of each thread of the process so far, by the kernel's thread name (Muster
+    names its own: muster.threads; "main" serves HTTP and parses), "<name>:<tid>" where
+    two threads share a name."""
+    seconds: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = "main" if task.name == str(pid) else (task / "comm").read_text().strip()
+            cpu = _cpu_seconds(task / "stat")
+        except OSError:  # the thread ended meanwhile
+            continue
+        seconds[f"{name}:{task.name}" if name in seconds else name] = cpu
+    return seconds
+
+
+def _cpu_seconds(stat: Path) -> float:
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -154,9 +173,17 @@ def drive(
     results["single_p99_ms_closed_loop"] = round(percentile(lat, 99) * 1000, 1)
 
     batches = [am_batch(b) for b in range(max(20, int(20 * seconds)))]
-    cpu_before = server_cpu_seconds(pid)
+    cpu_before, threads_before = server_cpu_seconds(pid), thread_cpu_seconds(pid)
     elapsed, errors, _ = asyncio.run(closed_loop(port, batch_path, batches, BATCH_CONNECTIONS))
-    cpu = server_cpu_seconds(pid) - cpu_before
+    cpu, threads = server_cpu_seconds(pid) - cpu_before, thread_cpu_seconds(pid)
+    alerts = len(batches) * 100
+    # Which thread bounds the rate: the writer applies every batch in series.
+    results["batched_thread_cpu_us_per_alert"] = {
+        name: round((spent - threads_before.get(name, 0.0)) / alerts * 1e6, 1)
+        for name, spent in sorted(threads.items(), key=lambda kv: -kv[1])
+        if spent - threads_before.get(name, 0.0) > 0
+    }
+    results["batched_wall_us_per_alert"] = round(elapsed / alerts * 1e6, 1)
     results["batched_alerts_per_s"] = round(len(batches) * 100 / elapsed)
     results["batched_errors"] = errors
     # Steadier than the rate on a shared machine: what each alert cost the server.
@@ -228,6 +255,12 @@ def print_and_report(results: dict[str, Any], system: str = "muster") -> None:
     print(f"  accept latency at 500 events/s:    p50 {results['p50_ms_at_500']} ms, "
           f"p99 {results['p99_ms_at_500']} ms ({t_p99}"
           f"errors {results['open_loop_errors']} of {results['open_loop_sent']})")  # fmt: skip
+    if results.get("batched_thread_cpu_us_per_alert"):
+        spent = ", ".join(
+            f"{name} {us}" for name, us in results["batched_thread_cpu_us_per_alert"].items()
+        )
+        print(f"  server CPU by thread, batches:     {spent} µs per alert "
+              f"(wall {results['batched_wall_us_per_alert']} µs per alert)")  # fmt: skip
     if "server_peak_rss_mib" in results:
         print(f"  server peak RSS (VmHWM):           {results['server_peak_rss_mib']} MiB")
     p = f"ingest.{system}.{'postgresql' if db.startswith('postgresql') else 'sqlite'}"

@@ -15,6 +15,8 @@ import threading
 
 from sqlalchemy import Engine
 
+from muster.threads import start_thread
+
 log = logging.getLogger(__name__)
 
 
@@ -29,8 +31,7 @@ class WalCheckpointer:
         if self.engine.dialect.name != "sqlite" or self._thread is not None:
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="muster-wal-checkpoint", daemon=True)
-        self._thread.start()
+        self._thread = start_thread(self._run, "muster-wal-ckpt")
 
     def stop(self) -> None:
         if self._thread is not None:

@@ -22,6 +22,7 @@ from typing import Protocol, runtime_checkable
 from muster.db.uow import Database, UnitOfWork
 from muster.engine.module import EngineModule
 from muster.metrics import ENGINE_DURATION, ENGINE_ERRORS, ENGINE_ITEMS, ENGINE_RUNS
+from muster.threads import start_thread
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +133,4 @@ class Runner:
         self._stop.set()
 
     def start_thread(self, interval: float) -> threading.Thread:
-        thread = threading.Thread(
-            target=self.run_forever, args=(interval,), name="muster-engine", daemon=True
-        )
-        thread.start()
-        return thread
+        return start_thread(lambda: self.run_forever(interval), "muster-engine")

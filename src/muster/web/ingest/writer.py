@@ -33,6 +33,7 @@ from muster.domain.alerts.rules import load_rules
 from muster.errors import FieldError, InvalidInput, MusterError, NotFound, Unavailable
 from muster.integrations.normalized import InboundAlert
 from muster.metrics import INGEST_BATCH
+from muster.threads import start_thread
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +102,7 @@ class IngestWriter:
             return
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="muster-ingest-writer", daemon=True
-                )
-                self._thread.start()
+                self._thread = start_thread(self._run, "muster-writer")
                 self._checkpointer.start()
 
     def stop(self) -> None:
