@@ -2,10 +2,8 @@
 syslog), and per forwarder edits it, sees how far it got, rotates its secret or
 removes it.
 
-A webhook's signing secret (new or rotated) is shown once. As with incident webhooks
-and API tokens, the action hands it to the next page view in a short-lived, signed,
-HTTP-only cookie scoped to these pages, which that view deletes as it shows it
-(Post/Redirect/Get): never in a URL, so never in an access log or the history.
+A webhook's signing secret (new or rotated) is shown once, as incident webhooks' are
+(see :mod:`muster.web.ui.shown_once`).
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from muster.channels.destinations import url_refusal
 from muster.domain.audit import forwarders as fwd
@@ -23,22 +20,27 @@ from muster.domain.events.actor import Role
 from muster.errors import FieldError, InvalidInput, MusterError
 from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
-from muster.web.ui.forms import FormState, blank_form, failed_form, parse_form, posted, see_other
+from muster.web.ui.forms import (
+    FormState,
+    blank_form,
+    failed_form,
+    parse_form,
+    posted,
+    run_command,
+    see_other,
+)
 from muster.web.ui.render import render
+from muster.web.ui.shown_once import ShownOnce
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/audit/forwarders"
 ADMIN = ui_caller(Role.ADMIN)
 SECRET_COOKIE = "muster_new_forwarder_secret"  # noqa: S105 (a cookie name)
-SECRET_MAX_AGE = 300
+NEW_SECRET = ShownOnce(SECRET_COOKIE, salt="muster-new-forwarder-secret", path=PAGE)
 SAVED = {"paused": "Forwarder paused.", "resumed": "Forwarder resumed.",
          "deleted": "Forwarder removed.", "saved": "Forwarder added.",
          "changed": "Forwarder saved.", "rotated": "New signing secret made."}  # fmt: skip
 SYSLOG_FIELDS = ("host", "port", "transport", "tls_ca_pem")
-
-
-def _signer(ctx: AppContext) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(ctx.settings.secret_key, salt="muster-new-forwarder-secret")
 
 
 def _prefixes(text: str) -> list[str]:
@@ -82,11 +84,11 @@ def page(
     request: Request, saved: str | None = None, caller: Caller = Depends(ADMIN),
     ctx: AppContext = Depends(app_context),
 ) -> Response:  # fmt: skip
-    shown = _take_secret(request, ctx, caller)
+    shown = NEW_SECRET.take(request, ctx, caller)
     response = _page(request, caller, ctx, blank_form(kind="webhook", transport="tcp"),
                      notice=SAVED.get(saved or ""), new_secret=shown)  # fmt: skip
     if shown is not None:
-        response.delete_cookie(SECRET_COOKIE, path=PAGE)
+        NEW_SECRET.forget(response)
     return response
 
 
@@ -97,11 +99,9 @@ def create(
 ) -> Response:  # fmt: skip
     try:
         data = parse_form(ForwarderIn, _input(values))
-        with ctx.db.unit_of_work() as uow:
-            hook, secret = fwd.do_create_forwarder(
-                uow, caller.actor, data, url_refusal=url_refusal(ctx.settings)
-            )
-            uow.commit()
+        hook, secret = run_command(
+            ctx, fwd.do_create_forwarder, caller.actor, data, url_refusal=url_refusal(ctx.settings)
+        )
     except MusterError as exc:
         form = failed_form({k: v for k, v in values.items() if k != "tls_ca_pem"}, exc)
         return _page(request, caller, ctx, form, status_code=exc.status)
@@ -115,13 +115,13 @@ def edit_page(
     request: Request, forwarder_id: str, saved: str | None = None,
     caller: Caller = Depends(ADMIN), ctx: AppContext = Depends(app_context),
 ) -> Response:  # fmt: skip
-    shown = _take_secret(request, ctx, caller)
+    shown = NEW_SECRET.take(request, ctx, caller)
     if shown is not None and shown.get("id") != forwarder_id:
         shown = None  # another forwarder's: its own page shows it
     response = _edit(request, caller, ctx, forwarder_id, None,
                      notice=SAVED.get(saved or ""), new_secret=shown)  # fmt: skip
     if shown is not None:
-        response.delete_cookie(SECRET_COOKIE, path=PAGE)
+        NEW_SECRET.forget(response)
     return response
 
 
@@ -134,11 +134,8 @@ def edit(
         kind = fwd.get_forwarder(uow, caller.actor, forwarder_id).kind
     try:
         data = parse_form(ForwarderUpdate, _update(kind, values))
-        with ctx.db.unit_of_work() as uow:
-            fwd.do_update_forwarder(
-                uow, caller.actor, forwarder_id, data, url_refusal=url_refusal(ctx.settings)
-            )
-            uow.commit()
+        run_command(ctx, fwd.do_update_forwarder, caller.actor, forwarder_id, data,
+                    url_refusal=url_refusal(ctx.settings))  # fmt: skip
     except MusterError as exc:
         form = failed_form(values, exc)
         return _edit(request, caller, ctx, forwarder_id, form, status_code=exc.status)
@@ -148,12 +145,9 @@ def edit(
 @router.post(PAGE + "/{forwarder_id}/rotate-secret")
 def rotate(forwarder_id: str, caller: Caller = Depends(ADMIN),
            ctx: AppContext = Depends(app_context)) -> Response:  # fmt: skip
-    with ctx.db.unit_of_work() as uow:
-        hook, secret = fwd.do_rotate_forwarder_secret(uow, caller.actor, forwarder_id)
-        uow.commit()
-        name = hook.name
+    hook, secret = run_command(ctx, fwd.do_rotate_forwarder_secret, caller.actor, forwarder_id)
     target = f"{PAGE}/{forwarder_id}?saved=rotated"
-    return _with_secret(ctx, caller, target, forwarder_id, name, secret)
+    return _with_secret(ctx, caller, target, forwarder_id, hook.name, secret)
 
 
 @router.post(PAGE + "/{forwarder_id}/pause")
@@ -182,18 +176,13 @@ def delete(
         form = failed_form({}, problem, prefix="rm")
         return _edit(request, caller, ctx, forwarder_id, None, remove=form,
                      status_code=problem.status)  # fmt: skip
-    with ctx.db.unit_of_work() as uow:
-        fwd.do_delete_forwarder(uow, caller.actor, forwarder_id)
-        uow.commit()
+    run_command(ctx, fwd.do_delete_forwarder, caller.actor, forwarder_id)
     return see_other(f"{PAGE}?saved=deleted")
 
 
 def _set_enabled(ctx: AppContext, caller: Caller, forwarder_id: str, *, enabled: bool) -> Response:
-    with ctx.db.unit_of_work() as uow:
-        fwd.do_update_forwarder(uow, caller.actor, forwarder_id,
-                                ForwarderUpdate(enabled=enabled),
-                                url_refusal=url_refusal(ctx.settings))  # fmt: skip
-        uow.commit()
+    run_command(ctx, fwd.do_update_forwarder, caller.actor, forwarder_id,
+                ForwarderUpdate(enabled=enabled), url_refusal=url_refusal(ctx.settings))  # fmt: skip
     return see_other(f"{PAGE}?saved={'resumed' if enabled else 'paused'}")
 
 
@@ -201,26 +190,8 @@ def _with_secret(
     ctx: AppContext, caller: Caller, target: str, forwarder_id: str, name: str, secret: str
 ) -> Response:
     """Redirect to ``target``, which shows ``secret`` once (see the module's note)."""
-    response = see_other(f"{target}#new-secret")
-    value = {"user": caller.user.id, "id": forwarder_id, "name": name, "secret": secret}
-    response.set_cookie(
-        SECRET_COOKIE, _signer(ctx).dumps(value), max_age=SECRET_MAX_AGE, path=PAGE,
-        httponly=True, samesite="strict", secure=ctx.settings.secure_cookies,
-    )  # fmt: skip
-    return response
-
-
-def _take_secret(request: Request, ctx: AppContext, caller: Caller) -> dict[str, Any] | None:
-    raw = request.cookies.get(SECRET_COOKIE)
-    if not raw:
-        return None
-    try:
-        value = _signer(ctx).loads(raw, max_age=SECRET_MAX_AGE)
-    except BadSignature:
-        return None
-    if not isinstance(value, dict) or value.get("user") != caller.user.id:
-        return None
-    return value
+    value = {"id": forwarder_id, "name": name, "secret": secret}
+    return NEW_SECRET.redirect(ctx, caller, f"{target}#new-secret", value)
 
 
 def _page(

@@ -27,10 +27,10 @@ from muster.domain.events.service import events_for
 from muster.domain.inputs import parse_input
 from muster.domain.oncall.models import Schedule
 from muster.errors import Conflict, InvalidInput, MusterError
-from muster.web.auth import CSRF_FIELD, Caller, ui_caller
+from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
-from muster.web.ui.forms import FormState, blank_form, see_other
-from muster.web.ui.paging import PAGE_SIZE, list_url
+from muster.web.ui.forms import FormState, blank_form, posted_lists, run_command, see_other
+from muster.web.ui.paging import PAGE_SIZE, page_links
 from muster.web.ui.render import render
 from muster.web.ui.services import team_options
 from muster.web.ui.teams import active_users
@@ -52,16 +52,6 @@ class PolicyForm(FormState):
         return super().label(name)
 
 
-async def posted_lists(request: Request) -> dict[str, list[str]]:
-    """A dependency: every posted text value by name (a multiple choice gives several)."""
-    form = await request.form()
-    out: dict[str, list[str]] = {}
-    for name, value in form.multi_items():
-        if isinstance(value, str) and name != CSRF_FIELD:
-            out.setdefault(name, []).append(value)
-    return out
-
-
 @router.get(BASE)
 def list_policies(
     request: Request,
@@ -79,9 +69,7 @@ def list_policies(
             policies=[policies.policy_out(uow, p) for p in page.items],
             archived=archived,
             can_manage=caller.actor.role >= Role.MANAGER,
-            next_url=page.next_cursor
-            and list_url(BASE, archived=archived, cursor=page.next_cursor),
-            first_url=cursor and list_url(BASE, archived=archived),
+            **page_links(BASE, page, cursor, archived=archived),
         )
 
 
@@ -106,9 +94,7 @@ def create_policy(
     data, rows = policy_input(fields)
     try:
         policy_in = parse_input(PolicyCreate, data)
-        with ctx.db.unit_of_work() as uow:
-            policy = policies.do_create_policy(uow, caller.actor, policy_in)
-            uow.commit()
+        policy = run_command(ctx, policies.do_create_policy, caller.actor, policy_in)
     except (InvalidInput, Conflict) as exc:
         return _failed(request, caller, ctx, fields, rows, exc, policy=None)
     return see_other(f"{BASE}/{policy.id}")
@@ -170,9 +156,7 @@ def edit_policy(
     data, rows = policy_input(fields)
     try:
         update = parse_input(PolicyUpdate, data)
-        with ctx.db.unit_of_work() as uow:
-            policies.do_update_policy(uow, caller.actor, policy_id, update)
-            uow.commit()
+        run_command(ctx, policies.do_update_policy, caller.actor, policy_id, update)
     except (InvalidInput, Conflict) as exc:
         with ctx.db.unit_of_work(readonly=True) as uow:
             policy = policies.get_policy(uow, policy_id)
@@ -186,9 +170,7 @@ def archive_policy(
     caller: Caller = Depends(ui_caller(Role.MANAGER)),
     ctx: AppContext = Depends(app_context),
 ) -> Response:
-    with ctx.db.unit_of_work() as uow:
-        policies.do_archive_policy(uow, caller.actor, policy_id)
-        uow.commit()
+    run_command(ctx, policies.do_archive_policy, caller.actor, policy_id)
     return see_other(f"{BASE}/{policy_id}")
 
 
@@ -200,11 +182,8 @@ def assign_to_service(
     ctx: AppContext = Depends(app_context),
 ) -> Response:
     """Make this policy page for the chosen service (replacing the one it had)."""
-    service_id = _first(fields, "service_id")
-    with ctx.db.unit_of_work() as uow:
-        paging = ServicePagingIn(escalation_policy_id=policy_id)
-        policies.do_assign_policy(uow, caller.actor, service_id, paging)
-        uow.commit()
+    paging = ServicePagingIn(escalation_policy_id=policy_id)
+    run_command(ctx, policies.do_assign_policy, caller.actor, _first(fields, "service_id"), paging)
     return see_other(f"{BASE}/{policy_id}#services")
 
 

@@ -1,21 +1,34 @@
-"""Turning form posts into domain input, and domain errors back into form messages."""
+"""Turning form posts into domain input, running the domain command they ask for, and
+domain errors back into form messages. A form post reads::
+
+    try:
+        data = parse_form(TeamCreate, pick(fields, FIELDS))
+        team = run_command(ctx, accounts.do_create_team, caller.actor, data)
+    except (InvalidInput, Conflict) as exc:
+        return _form_page(..., failed_form(fields, exc), status_code=exc.status)
+    return see_other(f"/teams/{team.id}")
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from zoneinfo import available_timezones
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
+from muster.db.uow import UnitOfWork
 from muster.domain.inputs import parse_input
 from muster.errors import FieldError, MusterError
+from muster.web.context import AppContext
 
 M = TypeVar("M", bound=BaseModel)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 CSRF_FIELD = "csrf_token"
 # How a field is named in the error summary when it differs from "Field name".
@@ -69,6 +82,22 @@ def pick(
         for name in names
         if name in data and not (name in blank_is_absent and not data[name].strip())
     }
+
+
+def run_command(
+    ctx: AppContext,
+    command: Callable[Concatenate[UnitOfWork, P], T],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """Run the domain ``command`` (``command(uow, *args, **kwargs)``) in one unit of work
+    and commit; its result. Parse the form before: input is checked outside the writer's
+    lock. A refusal (``InvalidInput``, ``Conflict`` ...) propagates, with nothing saved."""
+    with ctx.db.unit_of_work() as uow:
+        result = command(uow, *args, **kwargs)
+        uow.commit()
+    return result
 
 
 def see_other(url: str) -> RedirectResponse:

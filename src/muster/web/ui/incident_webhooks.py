@@ -1,8 +1,7 @@
 """/settings/incident-webhooks: an admin subscribes URLs to incident events.
 
-A new (or rotated) secret is shown once. As with API tokens (see ``profile``), the
-action hands it to the next page view in a short-lived, signed, HTTP-only cookie
-scoped to this page, which that view deletes as it shows it (Post/Redirect/Get).
+A new (or rotated) secret is shown once, on the next page view (see
+:mod:`muster.web.ui.shown_once`).
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from muster.channels.destinations import url_refusal
 from muster.domain.events.actor import Role
@@ -27,21 +25,19 @@ from muster.web.ui.forms import (
     failed_form,
     parse_form,
     posted_lists,
+    run_command,
     see_other,
 )
 from muster.web.ui.render import render
+from muster.web.ui.shown_once import ShownOnce
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/settings/incident-webhooks"
 SECRET_COOKIE = "muster_new_webhook_secret"  # noqa: S105 (a cookie name)
-SECRET_MAX_AGE = 300
+NEW_SECRET = ShownOnce(SECRET_COOKIE, salt="muster-new-webhook-secret", path=PAGE)
 ADMIN = ui_caller(Role.ADMIN)
 SAVED = {"saved": "Webhook saved.", "paused": "Webhook paused.", "resumed": "Webhook resumed.",
          "deleted": "Webhook removed."}  # fmt: skip
-
-
-def _signer(ctx: AppContext) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(ctx.settings.secret_key, salt="muster-new-webhook-secret")
 
 
 def _fields(fields: dict[str, list[str]]) -> dict[str, Any]:
@@ -65,10 +61,10 @@ def list_page(
     caller: Caller = Depends(ADMIN),
     ctx: AppContext = Depends(app_context),
 ) -> Response:
-    shown = _take_secret(request, ctx, caller)
+    shown = NEW_SECRET.take(request, ctx, caller)
     response = _list(request, caller, ctx, None, notice=SAVED.get(saved or ""), new_secret=shown)
     if SECRET_COOKIE in request.cookies:
-        response.delete_cookie(SECRET_COOKIE, path=PAGE)
+        NEW_SECRET.forget(response)
     return response
 
 
@@ -82,11 +78,10 @@ def create(
     values = _fields(fields)
     try:
         data = parse_form(WebhookIn, values)
-        with ctx.db.unit_of_work() as uow:
-            hook, secret = webhooks.do_create_webhook(
-                uow, caller.actor, data, url_refusal=url_refusal(ctx.settings)
-            )
-            uow.commit()
+        refusal = url_refusal(ctx.settings)
+        hook, secret = run_command(
+            ctx, webhooks.do_create_webhook, caller.actor, data, url_refusal=refusal
+        )
     except InvalidInput as exc:
         form = failed_form(_form_values(values), exc)
         return _list(
@@ -120,11 +115,8 @@ def edit(
     values = _fields(fields)
     try:
         data = parse_form(WebhookUpdate, values)
-        with ctx.db.unit_of_work() as uow:
-            webhooks.do_update_webhook(
-                uow, caller.actor, webhook_id, data, url_refusal=url_refusal(ctx.settings)
-            )
-            uow.commit()
+        run_command(ctx, webhooks.do_update_webhook, caller.actor, webhook_id, data,
+                    url_refusal=url_refusal(ctx.settings))  # fmt: skip
     except InvalidInput as exc:
         with ctx.db.unit_of_work(readonly=True) as uow:
             hook = webhooks.get_webhook(uow, caller.actor, webhook_id)
@@ -146,52 +138,28 @@ def resume(webhook_id: str, caller: Caller = Depends(ADMIN),
 
 
 def _set_enabled(ctx: AppContext, caller: Caller, webhook_id: str, *, enabled: bool) -> Response:
-    with ctx.db.unit_of_work() as uow:
-        webhooks.do_update_webhook(uow, caller.actor, webhook_id, WebhookUpdate(enabled=enabled),
-                                   url_refusal=url_refusal(ctx.settings))  # fmt: skip
-        uow.commit()
+    run_command(ctx, webhooks.do_update_webhook, caller.actor, webhook_id,
+                WebhookUpdate(enabled=enabled), url_refusal=url_refusal(ctx.settings))  # fmt: skip
     return see_other(f"{PAGE}?saved={'resumed' if enabled else 'paused'}")
 
 
 @router.post(PAGE + "/{webhook_id}/rotate-secret")
 def rotate(webhook_id: str, caller: Caller = Depends(ADMIN),
            ctx: AppContext = Depends(app_context)) -> Response:  # fmt: skip
-    with ctx.db.unit_of_work() as uow:
-        hook, secret = webhooks.do_rotate_secret(uow, caller.actor, webhook_id)
-        uow.commit()
+    hook, secret = run_command(ctx, webhooks.do_rotate_secret, caller.actor, webhook_id)
     return _with_secret(ctx, caller, hook.id, secret)
 
 
 @router.post(PAGE + "/{webhook_id}/delete")
 def delete(webhook_id: str, caller: Caller = Depends(ADMIN),
            ctx: AppContext = Depends(app_context)) -> Response:  # fmt: skip
-    with ctx.db.unit_of_work() as uow:
-        webhooks.do_delete_webhook(uow, caller.actor, webhook_id)
-        uow.commit()
+    run_command(ctx, webhooks.do_delete_webhook, caller.actor, webhook_id)
     return see_other(f"{PAGE}?saved=deleted")
 
 
 def _with_secret(ctx: AppContext, caller: Caller, webhook_id: str, secret: str) -> Response:
-    response = see_other(f"{PAGE}#new-secret")
-    response.set_cookie(
-        SECRET_COOKIE, _signer(ctx).dumps({"user": caller.user.id, "id": webhook_id, "secret": secret}),
-        max_age=SECRET_MAX_AGE, path=PAGE, httponly=True, samesite="strict",
-        secure=ctx.settings.secure_cookies,
-    )  # fmt: skip
-    return response
-
-
-def _take_secret(request: Request, ctx: AppContext, caller: Caller) -> dict[str, Any] | None:
-    raw = request.cookies.get(SECRET_COOKIE)
-    if not raw:
-        return None
-    try:
-        value = _signer(ctx).loads(raw, max_age=SECRET_MAX_AGE)
-    except BadSignature:
-        return None
-    if not isinstance(value, dict) or value.get("user") != caller.user.id:
-        return None
-    return value
+    value = {"id": webhook_id, "secret": secret}
+    return NEW_SECRET.redirect(ctx, caller, f"{PAGE}#new-secret", value)
 
 
 def _list(

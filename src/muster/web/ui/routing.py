@@ -20,7 +20,7 @@ from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
 from muster.web.live import live_context
 from muster.web.ui.alerts import SEVERITIES, service_choices
-from muster.web.ui.forms import FormState, blank_form, parse_form, posted, see_other
+from muster.web.ui.forms import FormState, blank_form, parse_form, posted, run_command, see_other
 from muster.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -83,9 +83,7 @@ def create_rule(
 ) -> Response:
     try:
         data = _rule_input(fields)
-        with ctx.db.unit_of_work() as uow:
-            rules.do_create_rule(uow, caller.actor, data)
-            uow.commit()
+        run_command(ctx, rules.do_create_rule, caller.actor, data)
     except InvalidInput as exc:
         with ctx.db.unit_of_work(readonly=True) as uow:
             form = _failed(fields, exc)
@@ -115,9 +113,7 @@ def edit_rule(
 ) -> Response:
     try:
         data = _rule_input(fields)
-        with ctx.db.unit_of_work() as uow:
-            rules.do_update_rule(uow, caller.actor, rule_id, data)
-            uow.commit()
+        run_command(ctx, rules.do_update_rule, caller.actor, rule_id, data)
     except InvalidInput as exc:
         with ctx.db.unit_of_work(readonly=True) as uow:
             rule = rules.get_rule(uow, rule_id)
@@ -134,9 +130,7 @@ def move_rule(
     ctx: AppContext = Depends(app_context),
 ) -> Response:
     direction: Literal["up", "down"] = "up" if fields.get("direction") == "up" else "down"
-    with ctx.db.unit_of_work() as uow:
-        _move(uow, caller, rule_id, direction)
-        uow.commit()
+    run_command(ctx, _move, caller, rule_id, direction)
     return see_other(f"/routing-rules#rule-{rule_id}")
 
 
@@ -176,9 +170,7 @@ def delete_rule(
     caller: Caller = Depends(ui_caller(Role.MANAGER)),
     ctx: AppContext = Depends(app_context),
 ) -> Response:
-    with ctx.db.unit_of_work() as uow:
-        rules.do_delete_rule(uow, caller.actor, rule_id)
-        uow.commit()
+    run_command(ctx, rules.do_delete_rule, caller.actor, rule_id)
     return see_other("/routing-rules")
 
 

@@ -32,10 +32,11 @@ from muster.web.ui.forms import (
     parse_form,
     pick,
     posted,
+    run_command,
     see_other,
     time_zones,
 )
-from muster.web.ui.paging import PAGE_SIZE, list_url
+from muster.web.ui.paging import PAGE_SIZE, list_url, page_links
 from muster.web.ui.render import render
 from muster.web.ui.schedule_input import next_hour
 from muster.web.ui.services import team_options
@@ -77,9 +78,7 @@ def list_schedules(
             now=now,
             archived=archived,
             can_manage=caller.actor.role >= Role.MANAGER,
-            next_url=page.next_cursor
-            and list_url("/schedules", archived=archived, cursor=page.next_cursor),
-            first_url=cursor and list_url("/schedules", archived=archived),
+            **page_links("/schedules", page, cursor, archived=archived),
         )
 
 
@@ -104,9 +103,7 @@ def create_schedule(
 ) -> Response:
     try:
         data = parse_form(ScheduleCreate, pick(fields, FIELDS))
-        with ctx.db.unit_of_work() as uow:
-            schedule = oncall.do_create_schedule(uow, caller.actor, data)
-            uow.commit()
+        schedule = run_command(ctx, oncall.do_create_schedule, caller.actor, data)
     except (InvalidInput, Conflict) as exc:
         with ctx.db.unit_of_work(readonly=True) as uow:
             form = failed_form(fields, exc)
@@ -243,9 +240,7 @@ def edit_schedule(
 ) -> Response:
     try:
         data = parse_form(ScheduleUpdate, pick(fields, FIELDS))
-        with ctx.db.unit_of_work() as uow:
-            oncall.do_update_schedule(uow, caller.actor, schedule_id, data)
-            uow.commit()
+        run_command(ctx, oncall.do_update_schedule, caller.actor, schedule_id, data)
     except (InvalidInput, Conflict) as exc:
         with ctx.db.unit_of_work(readonly=True) as uow:
             schedule = get_schedule(uow, schedule_id)
@@ -260,9 +255,7 @@ def archive_schedule(
     caller: Caller = Depends(ui_caller(Role.MANAGER)),
     ctx: AppContext = Depends(app_context),
 ) -> Response:
-    with ctx.db.unit_of_work() as uow:
-        oncall.do_archive_schedule(uow, caller.actor, schedule_id)
-        uow.commit()
+    run_command(ctx, oncall.do_archive_schedule, caller.actor, schedule_id)
     return see_other(f"/schedules/{schedule_id}")
 
 

@@ -23,9 +23,10 @@ from muster.web.ui.forms import (
     parse_form,
     pick,
     posted,
+    run_command,
     see_other,
 )
-from muster.web.ui.paging import PAGE_SIZE, list_url
+from muster.web.ui.paging import PAGE_SIZE, page_links
 from muster.web.ui.render import render
 from muster.web.ui.service_page import saved_notice, service_page
 from muster.web.ui.sites import site_choices
@@ -65,9 +66,7 @@ def list_services(
             archived=archived,
             team=team,
             can_manage=caller.actor.role >= Role.MANAGER,
-            next_url=page.next_cursor
-            and list_url("/services", archived=archived, team_id=team_id, cursor=page.next_cursor),
-            first_url=cursor and list_url("/services", archived=archived, team_id=team_id),
+            **page_links("/services", page, cursor, archived=archived, team_id=team_id),
         )
 
 
@@ -91,9 +90,7 @@ def create_service(
 ) -> Response:
     try:
         data = parse_form(ServiceCreate, _with_site(fields))
-        with ctx.db.unit_of_work() as uow:
-            service = catalog.do_create_service(uow, caller.actor, data)
-            uow.commit()
+        service = run_command(ctx, catalog.do_create_service, caller.actor, data)
     except (InvalidInput, Conflict) as exc:
         with ctx.db.unit_of_work(readonly=True) as uow:
             form = failed_form(fields, exc)
@@ -141,9 +138,7 @@ def edit_service(
 ) -> Response:
     try:
         data = parse_form(ServiceUpdate, _with_site(fields))
-        with ctx.db.unit_of_work() as uow:
-            catalog.do_update_service(uow, caller.actor, service_id, data)
-            uow.commit()
+        run_command(ctx, catalog.do_update_service, caller.actor, service_id, data)
     except (InvalidInput, Conflict) as exc:
         with ctx.db.unit_of_work(readonly=True) as uow:
             service = catalog.get_service(uow, service_id)
@@ -158,9 +153,7 @@ def archive_service(
     caller: Caller = Depends(ui_caller(Role.MANAGER)),
     ctx: AppContext = Depends(app_context),
 ) -> Response:
-    with ctx.db.unit_of_work() as uow:
-        catalog.do_archive_service(uow, caller.actor, service_id)
-        uow.commit()
+    run_command(ctx, catalog.do_archive_service, caller.actor, service_id)
     return see_other(f"/services/{service_id}")
 
 

@@ -26,6 +26,7 @@ from muster.web.ui.forms import (
     failed_form,
     parse_form,
     posted,
+    run_command,
     see_other,
     time_zones,
 )
@@ -79,9 +80,7 @@ def create_site(
 ) -> Response:
     try:
         data = parse_form(SiteCreate, site_fields(fields))
-        with ctx.db.unit_of_work() as uow:
-            site = sites.do_create_site(uow, caller.actor, data)
-            uow.commit()
+        site = run_command(ctx, sites.do_create_site, caller.actor, data)
     except (InvalidInput, Conflict) as exc:
         form = failed_form(fields, exc)
         return _form_page(request, caller, form, site=None, status_code=exc.status)
@@ -155,9 +154,7 @@ def edit_site(
 ) -> Response:
     try:
         data = parse_form(SiteUpdate, site_fields(fields))
-        with ctx.db.unit_of_work() as uow:
-            sites.do_update_site(uow, caller.actor, site_id, data)
-            uow.commit()
+        run_command(ctx, sites.do_update_site, caller.actor, site_id, data)
     except (InvalidInput, Conflict) as exc:
         with ctx.db.unit_of_work(readonly=True) as uow:
             site = sites.get_site(uow, site_id)
@@ -174,9 +171,7 @@ def delete_site(
     ctx: AppContext = Depends(app_context),
 ) -> Response:
     try:
-        with ctx.db.unit_of_work() as uow:
-            sites.do_delete_site(uow, caller.actor, site_id)
-            uow.commit()
+        run_command(ctx, sites.do_delete_site, caller.actor, site_id)
     except Conflict as exc:
         with ctx.db.unit_of_work(readonly=True) as uow:
             form = FormState(problem=exc.detail, prefix="z")

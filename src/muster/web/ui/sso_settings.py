@@ -19,7 +19,15 @@ from muster.domain.events.actor import Role
 from muster.errors import Conflict, InvalidInput
 from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
-from muster.web.ui.forms import FormState, blank_form, failed_form, parse_form, posted, see_other
+from muster.web.ui.forms import (
+    FormState,
+    blank_form,
+    failed_form,
+    parse_form,
+    posted,
+    run_command,
+    see_other,
+)
 from muster.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -87,9 +95,7 @@ def create_rule(
 ) -> Response:
     try:
         data = _rule_input(fields)
-        with ctx.db.unit_of_work() as uow:
-            do_create_group_rule(uow, caller.actor, data)
-            uow.commit()
+        run_command(ctx, do_create_group_rule, caller.actor, data)
     except (InvalidInput, Conflict) as exc:
         return _page(request, caller, ctx, failed_form(fields, exc), status_code=exc.status)
     return see_other(PAGE)
@@ -105,9 +111,7 @@ def update_rule(
 ) -> Response:
     try:
         data = _rule_input(fields)
-        with ctx.db.unit_of_work() as uow:
-            do_update_group_rule(uow, caller.actor, rule_id, data)
-            uow.commit()
+        run_command(ctx, do_update_group_rule, caller.actor, rule_id, data)
     except (InvalidInput, Conflict) as exc:
         form = failed_form(fields, exc)
         return _page(request, caller, ctx, form, rule_id=rule_id, status_code=exc.status)
@@ -120,7 +124,5 @@ def delete_rule(
     caller: Caller = Depends(ui_caller(Role.ADMIN)),
     ctx: AppContext = Depends(app_context),
 ) -> Response:
-    with ctx.db.unit_of_work() as uow:
-        do_delete_group_rule(uow, caller.actor, rule_id)
-        uow.commit()
+    run_command(ctx, do_delete_group_rule, caller.actor, rule_id)
     return see_other(PAGE)

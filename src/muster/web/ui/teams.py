@@ -25,13 +25,15 @@ from muster.web.ui.forms import (
     parse_form,
     pick,
     posted,
+    run_command,
     see_other,
 )
-from muster.web.ui.paging import PAGE_SIZE, list_url
+from muster.web.ui.paging import PAGE_SIZE, page_links
 from muster.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
 
+FIELDS = ("name", "description")
 MEMBER_ROLES = [("member", "member"), ("manager", "manager")]
 SERVICES_SHOWN = 100
 
@@ -53,9 +55,7 @@ def list_teams(
             teams=page.items,
             archived=archived,
             can_manage=caller.actor.role >= Role.MANAGER,
-            next_url=page.next_cursor
-            and list_url("/teams", archived=archived, cursor=page.next_cursor),
-            first_url=cursor and list_url("/teams", archived=archived),
+            **page_links("/teams", page, cursor, archived=archived),
         )
 
 
@@ -72,10 +72,8 @@ def create_team(
     ctx: AppContext = Depends(app_context),
 ) -> Response:
     try:
-        data = parse_form(TeamCreate, pick(fields, ("name", "description")))
-        with ctx.db.unit_of_work() as uow:
-            team = accounts.do_create_team(uow, caller.actor, data)
-            uow.commit()
+        data = parse_form(TeamCreate, pick(fields, FIELDS))
+        team = run_command(ctx, accounts.do_create_team, caller.actor, data)
     except (InvalidInput, Conflict) as exc:
         return _form_page(
             request, caller, failed_form(fields, exc), team=None, status_code=exc.status
@@ -163,10 +161,8 @@ def edit_team(
     ctx: AppContext = Depends(app_context),
 ) -> Response:
     try:
-        data = parse_form(TeamUpdate, pick(fields, ("name", "description")))
-        with ctx.db.unit_of_work() as uow:
-            accounts.do_update_team(uow, caller.actor, team_id, data)
-            uow.commit()
+        data = parse_form(TeamUpdate, pick(fields, FIELDS))
+        run_command(ctx, accounts.do_update_team, caller.actor, team_id, data)
     except (InvalidInput, Conflict) as exc:
         with ctx.db.unit_of_work(readonly=True) as uow:
             team = accounts.get_team(uow, team_id)
@@ -181,9 +177,7 @@ def archive_team(
     caller: Caller = Depends(ui_caller(Role.MANAGER)),
     ctx: AppContext = Depends(app_context),
 ) -> Response:
-    with ctx.db.unit_of_work() as uow:
-        accounts.do_archive_team(uow, caller.actor, team_id)
-        uow.commit()
+    run_command(ctx, accounts.do_archive_team, caller.actor, team_id)
     return see_other(f"/teams/{team_id}")
 
 
@@ -198,9 +192,7 @@ def add_member(
     """Add a member, or change a member's role (the same command)."""
     try:
         data = parse_form(MemberAdd, pick(fields, ("user_id", "role")))
-        with ctx.db.unit_of_work() as uow:
-            accounts.do_add_team_member(uow, caller.actor, team_id, data)
-            uow.commit()
+        run_command(ctx, accounts.do_add_team_member, caller.actor, team_id, data)
     except InvalidInput as exc:
         form = failed_form(fields, exc, prefix="m")
         return _show(request, caller, ctx, team_id, form, status_code=exc.status)
@@ -214,9 +206,7 @@ def remove_member(
     caller: Caller = Depends(ui_caller(Role.MANAGER)),
     ctx: AppContext = Depends(app_context),
 ) -> Response:
-    with ctx.db.unit_of_work() as uow:
-        accounts.do_remove_team_member(uow, caller.actor, team_id, user_id)
-        uow.commit()
+    run_command(ctx, accounts.do_remove_team_member, caller.actor, team_id, user_id)
     return see_other(f"/teams/{team_id}#members")
 
 

@@ -21,10 +21,11 @@ from muster.web.ui.forms import (
     parse_form,
     pick,
     posted,
+    run_command,
     see_other,
     time_zones,
 )
-from muster.web.ui.paging import PAGE_SIZE, list_url
+from muster.web.ui.paging import PAGE_SIZE, page_links
 from muster.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -54,9 +55,7 @@ def list_users(
             users=page.items,
             archived=archived,
             can_admin=caller.actor.role >= Role.ADMIN,
-            next_url=page.next_cursor
-            and list_url("/users", archived=archived, cursor=page.next_cursor),
-            first_url=cursor and list_url("/users", archived=archived),
+            **page_links("/users", page, cursor, archived=archived),
         )
 
 
@@ -80,9 +79,7 @@ def create_user(
         data = parse_form(
             UserCreate, pick(fields, ("email", "name", "role", "time_zone", "password"))
         )
-        with ctx.db.unit_of_work() as uow:
-            user = accounts.do_create_user(uow, caller.actor, data)
-            uow.commit()
+        user = run_command(ctx, accounts.do_create_user, caller.actor, data)
     except (InvalidInput, Conflict) as exc:
         form = failed_form(fields, exc)
         return _form_page(request, caller, form, user=None, status_code=exc.status)
@@ -155,9 +152,7 @@ def edit_user(
         names.append("password")
     try:
         data = parse_form(UserUpdate, pick(fields, names, optional=("role", "password")))
-        with ctx.db.unit_of_work() as uow:
-            accounts.do_update_user(uow, caller.actor, user_id, data)
-            uow.commit()
+        run_command(ctx, accounts.do_update_user, caller.actor, user_id, data)
     except (InvalidInput, Conflict) as exc:
         with ctx.db.unit_of_work(readonly=True) as uow:
             user = accounts.get_user(uow, user_id)
@@ -174,9 +169,7 @@ def archive_user(
     ctx: AppContext = Depends(app_context),
 ) -> Response:
     try:
-        with ctx.db.unit_of_work() as uow:
-            accounts.do_archive_user(uow, caller.actor, user_id)
-            uow.commit()
+        run_command(ctx, accounts.do_archive_user, caller.actor, user_id)
     except Conflict as exc:
         return _show(request, caller, ctx, user_id, problem=exc.detail, status_code=exc.status)
     return see_other(f"/users/{user_id}")
