@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import select
 
-from helpers import SYSTEM
+from helpers import SYSTEM, make_person
 from muster.clock import ManualClock
 from muster.config import Settings
 from muster.db.uow import Database
@@ -140,9 +140,11 @@ def test_frigate_messages_over_a_real_broker(db: Database, place: Place, intake:
         publish(1883, f"{prefix}/available", b"", retain=True)  # clear the retained message
 
     client = TestClient(create_app(AppContext(settings=settings, db=db, clock=clock)))
-    health = client.get("/health").json()
-    assert health["mqtt"][0]["integration_id"] == integration_id
-    assert health["mqtt"][0]["connected"]
+    assert client.get("/health").json()["mqtt"] == {"connected": 1, "total": 1}
+    viewer = make_person(db, "viewer")
+    [detail] = client.get("/health", headers=viewer.auth).json()["mqtt_integrations"]
+    assert detail["integration_id"] == integration_id
+    assert detail["connected"]
     assert (
         f'muster_mqtt_connected{{integration="{integration_id}"}} 1.0'
         in client.get("/metrics").text

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,7 +28,9 @@ from muster.domain.compliance.evidence_store import FileEvidenceStore
 from muster.domain.incidents.links import do_link_alert_groups
 from muster.domain.incidents.timeline_text import describe
 from muster.domain.physical.frigate import do_frigate_message
-from muster.engine.modules.frigate_evidence import FrigateEvidence
+from muster.domain.physical.frigate_evidence import MediaJob
+from muster.domain.physical.models import FrigateMediaFetch
+from muster.engine.modules.frigate_evidence import HOLD, FrigateEvidence
 from muster.engine.runner import Runner
 from muster.integrations.frigate import parse_frigate
 from physical_support import frigate_integration, review
@@ -294,3 +296,70 @@ def test_an_unreachable_frigate_is_tried_once_per_pass_not_once_per_file(
         ]
     finally:
         listener.close()
+
+
+def fetch_rows(db: Database) -> list[tuple[str, int]]:
+    with db.unit_of_work(readonly=True) as uow:
+        rows = uow.session.scalars(select(FrigateMediaFetch)).all()
+        return [(r.filename, r.attempts) for r in rows]
+
+
+def test_attempts_and_the_wait_survive_an_engine_restart(
+    db: Database, place: Place, clock: ManualClock, settings: Settings,
+    store: FileEvidenceStore, frigate_http: FakeFrigate,
+) -> None:  # fmt: skip
+    frigate_http.files["/api/events/e7/snapshot.jpg"] = (200, JPEG)  # the clip never comes
+    alert = frigate_alert(db, place, frigate_http.url, "rv-7", ["e7"])
+    incident = declare(db, SYSTEM, group_ids=[alert.group_id])
+    clip = "/api/events/e7/clip.mp4"
+
+    assert run(db, FrigateEvidence(settings, store)) == 2
+    clock.advance(timedelta(seconds=31))
+    assert run(db, FrigateEvidence(settings, store)) == 1  # a new process each time
+    assert frigate_http.hits[clip] == 2
+    assert fetch_rows(db) == [("frigate-e7-clip.mp4", 2)]
+
+    # Restarted at once: the 2-minute wait after the second failure is remembered too.
+    assert run(db, FrigateEvidence(settings, store)) == 0
+    clock.advance(timedelta(seconds=90))
+    assert run(db, FrigateEvidence(settings, store)) == 0
+    assert frigate_http.hits[clip] == 2
+    clock.advance(timedelta(seconds=31))
+    assert run(db, FrigateEvidence(settings, store)) == 1
+    assert frigate_http.hits[clip] == 3  # the third attempt, not a first one again
+    [noted] = [
+        e for e in incident_events(db, incident) if e.type == "incident.frigate_media_failed"
+    ]
+    assert noted.data["attempts"] == 3
+    assert fetch_rows(db) == []  # settled: nothing left to count
+    clock.advance(timedelta(hours=1))
+    assert run(db, FrigateEvidence(settings, store)) == 0
+    assert frigate_http.hits[clip] == 3
+
+
+class DiesMidFetch(FrigateEvidence):
+    """An engine killed after handing its files over, before fetching any."""
+
+    def fetch_all(self, db: Database, jobs: Sequence[MediaJob]) -> None:
+        pass
+
+
+def test_a_worker_dying_mid_fetch_spends_the_attempt_and_the_file_is_tried_after_the_hold(
+    db: Database, place: Place, clock: ManualClock, settings: Settings,
+    store: FileEvidenceStore, frigate_http: FakeFrigate,
+) -> None:  # fmt: skip
+    frigate_http.serve("e8")
+    alert = frigate_alert(db, place, frigate_http.url, "rv-8", ["e8"])
+    incident = declare(db, SYSTEM, group_ids=[alert.group_id])
+    assert run(db, DiesMidFetch(settings, store, attempts=2)) == 2
+    assert sorted(fetch_rows(db)) == [("frigate-e8-clip.mp4", 1), ("frigate-e8-snapshot.jpg", 1)]
+
+    survivor = FrigateEvidence(settings, store, attempts=2)
+    assert run(db, survivor) == 0  # held by the dead worker's claim
+    clock.advance(HOLD + timedelta(seconds=1))
+    assert run(db, survivor) == 2
+    assert sorted(i.filename or "" for i in evidence(db, incident)) == [
+        "frigate-e8-clip.mp4", "frigate-e8-snapshot.jpg",
+    ]  # fmt: skip
+    assert fetch_rows(db) == []
+    assert sum(frigate_http.hits.values()) == 2

@@ -23,6 +23,7 @@ from correlation_support import (
 from helpers import Person
 from muster.clock import ManualClock
 from muster.db.uow import Database
+from muster.domain.correlation.ignore_list import DEFAULT_IGNORED
 from muster.domain.correlation.models import CorrelationRule
 from ui_support import as_person, count, events_of_type, field_has_error
 
@@ -103,13 +104,14 @@ def test_only_admins_may_edit(client: TestClient, db: Database, people: dict[str
 def test_grouping_settings(client: TestClient, people: dict[str, Person]) -> None:
     url = "/api/v1/correlation-settings"
     assert client.get(url, headers=people["viewer"].auth).json() == {
-        "window_minutes": 60, "kinds": ["ip", "user-account", "hostname"]}  # fmt: skip
+        "window_minutes": 60, "kinds": ["ip", "user-account", "hostname"],
+        "ignored": list(DEFAULT_IGNORED)}  # fmt: skip
     admin = people["admin"].auth
     bad = client.put(url, json={"window_minutes": 30, "kinds": ["ip", "planet"]}, headers=admin)
     assert bad.status_code == 422
     assert "kinds" in bad.text
     r = client.put(url, json={"window_minutes": 30, "kinds": ["ip"]}, headers=admin)
-    assert r.json() == {"window_minutes": 30, "kinds": ["ip"]}
+    assert r.json() == {"window_minutes": 30, "kinds": ["ip"], "ignored": list(DEFAULT_IGNORED)}
     assert client.get(url, headers=people["viewer"].auth).json()["window_minutes"] == 30
 
 

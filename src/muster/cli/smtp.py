@@ -4,13 +4,11 @@ installations; ``muster serve --smtp-port`` runs the same listener inside the we
 from __future__ import annotations
 
 import logging
-import signal
-import threading
-from types import FrameType
 
 import click
 
 from muster.cli.common import database, settings
+from muster.cli.listeners import run_until_stopped, start_or_fail
 from muster.config import Settings
 from muster.db.uow import Database
 from muster.inbound.smtp import SmtpListener
@@ -26,10 +24,7 @@ def start_listener(db: Database, cfg: Settings, host: str, port: int) -> SmtpLis
     listener = SmtpListener(
         db, domain=cfg.email_domain, host=host, port=port, reply_secret=cfg.secret_key
     )
-    try:
-        listener.start()
-    except OSError as exc:  # the port is taken, or not ours to bind
-        raise click.ClickException(f"cannot listen for SMTP on {host}:{port}: {exc}") from exc
+    start_or_fail(listener, "SMTP", host, port)
     click.echo(f"Email intake on smtp://{host}:{listener.port} for <key>@{cfg.email_domain}")
     return listener
 
@@ -45,20 +40,7 @@ def start_listener(db: Database, cfg: Settings, host: str, port: int) -> SmtpLis
 def smtp(host: str | None, port: int | None) -> None:
     """Receive alert email over SMTP (without the web server or the engine)."""
     cfg = settings()
-    stop = threading.Event()
-
-    def on_term(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_term)
     with database() as db:
         if port is None:
             port = DEFAULT_SMTP_PORT if cfg.smtp_port is None else cfg.smtp_port
-        listener = start_listener(db, cfg, host or cfg.host, port)
-        try:
-            while not stop.wait(1.0):
-                pass
-        except KeyboardInterrupt:
-            pass
-        finally:
-            listener.stop()
+        run_until_stopped(lambda: start_listener(db, cfg, host or cfg.host, port))

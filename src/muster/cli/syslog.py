@@ -4,13 +4,10 @@ web node. Messages are routed to ``cef`` integrations (muster.inbound.syslog).""
 
 from __future__ import annotations
 
-import signal
-import threading
-from types import FrameType
-
 import click
 
 from muster.cli.common import database, settings
+from muster.cli.listeners import run_until_stopped, start_or_fail
 from muster.db.uow import Database
 from muster.inbound.syslog import SyslogListener
 
@@ -20,11 +17,7 @@ DEFAULT_SYSLOG_PORT = 5514
 def start_syslog_listener(db: Database, host: str, port: int) -> SyslogListener:
     """Start the UDP+TCP listener on ``host:port`` and say so; :class:`click.ClickException`
     when it cannot listen. Precondition: ``db`` is migrated."""
-    listener = SyslogListener(db, host=host, port=port)
-    try:
-        listener.start()
-    except OSError as exc:  # the port is taken, or not ours to bind
-        raise click.ClickException(f"cannot listen for syslog on {host}:{port}: {exc}") from exc
+    listener = start_or_fail(SyslogListener(db, host=host, port=port), "syslog", host, port)
     click.echo(f"CEF syslog intake on udp+tcp://{host}:{listener.port}")
     return listener
 
@@ -41,18 +34,5 @@ def start_syslog_listener(db: Database, host: str, port: int) -> SyslogListener:
 def syslog(host: str | None, port: int) -> None:
     """Receive CEF over syslog (UDP and TCP) without the web server or the engine."""
     cfg = settings()
-    stop = threading.Event()
-
-    def on_term(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_term)
     with database() as db:
-        listener = start_syslog_listener(db, host or cfg.host, port)
-        try:
-            while not stop.wait(1.0):
-                pass
-        except KeyboardInterrupt:
-            pass
-        finally:
-            listener.stop()
+        run_until_stopped(lambda: start_syslog_listener(db, host or cfg.host, port))

@@ -1,9 +1,10 @@
 """/healthz (process up), /readyz (database reachable, migrations current), /health
-(details: the state of inbound subscriptions), /metrics."""
+(the state of inbound subscriptions: counts for anyone, details for a signed-in caller),
+/metrics."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -12,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from muster.db.migrate import current_revision, head_revision
 from muster.domain.physical.connections import connection_views
 from muster.metrics import REGISTRY
+from muster.web.auth import identify
 from muster.web.context import AppContext, app_context
 
 router = APIRouter(include_in_schema=False)
@@ -40,21 +42,29 @@ def readyz(ctx: AppContext = Depends(app_context)) -> Response:
 
 
 @router.get("/health")
-def health(ctx: AppContext = Depends(app_context)) -> Response:
-    """Details: each MQTT integration's subscriber (connected, since when, last error).
-    ``status`` is ``degraded`` while any is not connected."""
+def health(request: Request, ctx: AppContext = Depends(app_context)) -> Response:
+    """Details of inbound subscriptions. ``status`` is ``degraded`` while any MQTT
+    integration's subscriber is not connected; ``mqtt`` counts them. Anyone may ask (load
+    balancers do); only a signed-in caller (session or API token) also gets
+    ``mqtt_integrations``: each one's name and state (connected, since when, last error)."""
+    caller = identify(request, ctx)
     with ctx.db.unit_of_work(readonly=True) as uow:
         views = connection_views(uow)
-    mqtt = [
-        {"integration_id": v.integration_id, "name": v.name, "type": v.type,
-         "connected": v.connected, "stale": v.stale,
-         "since": v.since.isoformat() if v.since else None,
-         "last_message_at": v.last_message_at.isoformat() if v.last_message_at else None,
-         "last_error": v.last_error, "reconnect_attempts": v.attempts}
-        for v in views
-    ]  # fmt: skip
-    status = "ok" if all(v.connected for v in views) else "degraded"
-    return JSONResponse({"status": status, "mqtt": mqtt})
+    connected = sum(v.connected for v in views)
+    body: dict[str, object] = {
+        "status": "ok" if connected == len(views) else "degraded",
+        "mqtt": {"connected": connected, "total": len(views)},
+    }
+    if caller is not None:
+        body["mqtt_integrations"] = [
+            {"integration_id": v.integration_id, "name": v.name, "type": v.type,
+             "connected": v.connected, "stale": v.stale,
+             "since": v.since.isoformat() if v.since else None,
+             "last_message_at": v.last_message_at.isoformat() if v.last_message_at else None,
+             "last_error": v.last_error, "reconnect_attempts": v.attempts}
+            for v in views
+        ]  # fmt: skip
+    return JSONResponse(body)
 
 
 @router.get("/metrics")

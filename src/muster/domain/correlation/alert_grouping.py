@@ -13,6 +13,9 @@ For an alert that came in through a security tool (:data:`SECURITY_TYPES`):
    linked to that incident (when no incident holds it) and the incident's timeline
    notes the sighting (``incident.observable_sighted``).
 
+Values on the settings' ignore list (``localhost``, loopback and link-local addresses
+by default: :mod:`correlation.ignore_list`) are kept in step 1 but take no part in 2 or 3.
+
 An exercise's alerts (``exercise_run_id``) correlate only within their own run.
 """
 
@@ -72,8 +75,9 @@ def react(uow: UnitOfWork, alert_ids: Sequence[str]) -> int:
     for alert in alerts:
         assert settings is not None
         found = store_observables(uow, alert)
-        join_cluster(uow, alert, found, settings)
-        link_sightings(uow, alert, found)
+        telling = [f for f in found if not settings.ignore.ignores(f.kind, f.value)]
+        join_cluster(uow, alert, telling, settings)
+        link_sightings(uow, alert, telling)
     return len(alerts)
 
 

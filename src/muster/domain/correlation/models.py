@@ -123,12 +123,13 @@ class AlertClusterMember(Base):
 
 
 class CorrelationSettings(Base):
-    """How security alerts are grouped (one row, id ``default``): the window and the
-    observable kinds that group."""
+    """How security alerts are grouped (one row, id ``default``): the window, the
+    observable kinds that group, and the values too common to group by (``ignored``)."""
 
     __tablename__ = "correlation_settings"
 
     id: Mapped[str] = mapped_column(String(20), primary_key=True)
     window_minutes: Mapped[int] = mapped_column(Integer)
     kinds: Mapped[list[Any]]
+    ignored: Mapped[list[Any]]
     updated_at: Mapped[datetime]

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from muster.domain.accounts.schemas import Strict
+from muster.domain.correlation.ignore_list import normalise_entries
 
 # The site-event vocabulary (see muster.domain.sites.models.SiteEvent) and camera
 # detections as ``detected:<label>``.
@@ -150,15 +151,24 @@ class ClusterOut(BaseModel):
 
 class SettingsIn(Strict):
     """How security alerts are grouped: alerts sharing a value of one of ``kinds`` seen
-    within ``window_minutes`` of each other join one cluster."""
+    within ``window_minutes`` of each other join one cluster. Values on the ``ignored``
+    list (exact values, IP addresses, CIDR networks: :mod:`correlation.ignore_list`) never
+    group nor link an alert to an incident; left out (None), the list stays as it is."""
 
     window_minutes: int = Field(ge=1, le=7 * 24 * 60)
     kinds: list[Literal["ip", "user-account", "hostname", "domain", "email", "url",
                         "hash-md5", "hash-sha1", "hash-sha256", "file-name"]] = Field(
         min_length=1, max_length=10
     )  # fmt: skip
+    ignored: list[str] | None = None
+
+    @field_validator("ignored")
+    @classmethod
+    def _check_ignored(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else normalise_entries(value)
 
 
 class SettingsOut(BaseModel):
     window_minutes: int
     kinds: list[str]
+    ignored: list[str]

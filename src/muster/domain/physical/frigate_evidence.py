@@ -9,17 +9,20 @@ its source naming the camera and the review. The engine module
 :mod:`muster.engine.modules.frigate_evidence` drives it.
 
 A file is kept once per incident: its evidence file name (``frigate-<object id>-
-snapshot.jpg`` / ``-clip.mp4``) says whether it is there already. One that could not be
-fetched after a few attempts is noted on the incident's timeline
-(``incident.frigate_media_failed``) and not tried again.
+snapshot.jpg`` / ``-clip.mp4``) says whether it is there already. The attempts at a
+file not yet settled are rows (:class:`~muster.domain.physical.models.FrigateMediaFetch`:
+how many began, when the next may begin), so an engine restart neither forgets them nor
+counts afresh. One that could not be fetched after the configured attempts is noted on
+the incident's timeline (``incident.frigate_media_failed``) and not tried again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, tuple_
 
 from muster.db.uow import UnitOfWork
 from muster.domain.alerts.models import Alert, Integration
@@ -31,6 +34,7 @@ from muster.domain.events.actor import Actor, Via
 from muster.domain.events.models import Event
 from muster.domain.incidents.models import Incident, IncidentAlertGroup
 from muster.domain.incidents.record import record, stream_of
+from muster.domain.physical.models import FrigateMediaFetch
 from muster.integrations.frigate_media import MediaRef, media_ref
 
 EVENT_TYPES = ("incident.declared", "incident.alert_group_linked")
@@ -133,6 +137,7 @@ def do_keep_media(
 ) -> EvidenceItem | None:
     """Record the fetched file as evidence; None (keep nothing) when the incident has it
     already (another engine fetched it meanwhile) or is gone."""
+    _forget(uow, job)
     if not unsettled(uow, [job]):
         return None
     kind = "Snapshot" if job.ref.kind == "snapshot" else "Clip"
@@ -154,6 +159,7 @@ def do_keep_media(
 def do_note_failed(uow: UnitOfWork, job: MediaJob, error: str, attempts: int) -> bool:
     """Note on the incident's timeline that the file could not be fetched; False when it
     is settled already."""
+    _forget(uow, job)
     if not unsettled(uow, [job]):
         return False
     incident = uow.session.get_one(Incident, job.incident_id)
@@ -163,3 +169,87 @@ def do_note_failed(uow: UnitOfWork, job: MediaJob, error: str, attempts: int) ->
         error=error[:500], attempts=attempts,
     )  # fmt: skip
     return True
+
+
+# ------------------------------------------------------------------- attempts, as rows
+
+
+def _fetches(uow: UnitOfWork, jobs: Sequence[MediaJob]) -> dict[tuple[str, str], FrigateMediaFetch]:
+    if not jobs:
+        return {}
+    keys = [job.key for job in jobs]
+    rows = uow.session.scalars(
+        select(FrigateMediaFetch).where(
+            tuple_(FrigateMediaFetch.incident_id, FrigateMediaFetch.filename).in_(keys)
+        )
+    )
+    return {(row.incident_id, row.filename): row for row in rows}
+
+
+def due(uow: UnitOfWork, jobs: Sequence[MediaJob], now: datetime) -> list[MediaJob]:
+    """Those of ``jobs`` that may be tried at ``now``: never tried yet, or their next
+    attempt's time has come."""
+    fetches = _fetches(uow, jobs)
+    return [
+        job for job in jobs if job.key not in fetches or fetches[job.key].next_attempt_at <= now
+    ]
+
+
+def do_claim(uow: UnitOfWork, jobs: Sequence[MediaJob], now: datetime, hold: timedelta) -> None:
+    """Count an attempt beginning at each of ``jobs`` and keep them from being tried
+    again before ``now + hold`` (a worker that dies mid-fetch has spent the attempt; the
+    file is tried again then). Preconditions: ``jobs`` are :func:`due`; the caller holds
+    the module's event cursor, so no other pass claims at the same time."""
+    fetches = _fetches(uow, jobs)
+    for job in jobs:
+        row = fetches.get(job.key)
+        if row is None:
+            row = FrigateMediaFetch(incident_id=job.incident_id, filename=job.ref.filename,
+                                    attempts=0)  # fmt: skip
+            uow.session.add(row)
+        row.attempts += 1
+        row.next_attempt_at = now + hold
+
+
+def do_put_off(uow: UnitOfWork, job: MediaJob, until: datetime) -> None:
+    """The claimed ``job`` was not tried after all (its Frigate was down for an earlier
+    file): give its attempt back and wait until ``until``."""
+    row = _fetches(uow, [job]).get(job.key)
+    if row is not None:
+        row.attempts = max(0, row.attempts - 1)
+        row.next_attempt_at = until
+
+
+def do_fetch_failed(
+    uow: UnitOfWork, job: MediaJob, error: str, *, permanent: bool, attempts: int,
+    backoff: Sequence[timedelta],
+) -> int | None:  # fmt: skip
+    """Record that the claimed ``job`` failed. A file that can never be fetched
+    (``permanent``), or whose claimed attempts reach ``attempts``, is noted on the
+    timeline (:func:`do_note_failed`): returns None. Otherwise it waits ``backoff[n-1]``
+    after its n-th attempt (the last wait repeating): returns n."""
+    if not unsettled(uow, [job]):  # kept or given up on by another worker meanwhile
+        _forget(uow, job)
+        return None
+    row = _fetches(uow, [job]).get(job.key)
+    spent = row.attempts if row is not None else 1  # no row: not claimed, a first attempt
+    if permanent or spent >= attempts:
+        do_note_failed(uow, job, error, spent)
+        return None
+    if row is None:
+        row = FrigateMediaFetch(incident_id=job.incident_id, filename=job.ref.filename,
+                                attempts=spent)  # fmt: skip
+        uow.session.add(row)
+    row.next_attempt_at = uow.now + backoff[min(spent, len(backoff)) - 1]
+    row.last_error = error[:500]
+    return spent
+
+
+def _forget(uow: UnitOfWork, job: MediaJob) -> None:
+    """The job is settled: its attempts are of no more use."""
+    uow.session.execute(
+        delete(FrigateMediaFetch).where(
+            FrigateMediaFetch.incident_id == job.incident_id,
+            FrigateMediaFetch.filename == job.ref.filename,
+        )
+    )

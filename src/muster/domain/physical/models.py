@@ -1,5 +1,6 @@
 """Tables of physical-security intake: Frigate's tracked objects (to link each object's
-trail to the alert of its review) and the state of each MQTT subscription."""
+trail to the alert of its review), the state of each MQTT subscription, and the attempts
+at fetching Frigate files as incident evidence."""
 
 from __future__ import annotations
 
@@ -54,3 +55,19 @@ class MqttConnection(Base):
     last_message_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FrigateMediaFetch(Base):
+    """A Frigate file being fetched for an incident and not yet settled (kept or given up
+    on): the attempts started so far and when the next may start (while one is under way:
+    its deadline, so that a worker dying mid-fetch leaves it to be tried again then)."""
+
+    __tablename__ = "frigate_media_fetches"
+
+    incident_id: Mapped[str] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    filename: Mapped[str] = mapped_column(String(300), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)

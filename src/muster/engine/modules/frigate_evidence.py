@@ -10,11 +10,14 @@ of its own. The cursor passes the event only when every file of it is settled, s
 crash or restart fetches again what was not recorded, and nothing is recorded twice
 (the file name per incident says what is kept).
 
-A failed fetch is tried again after :data:`BACKOFF` (counted in memory: a restart gives
-a file its attempts afresh); after :data:`ATTEMPTS` failures, or at once for a file
-that can never be fetched (refused by the outbound guard, over the size limit), it is
-noted on the incident's timeline. Files are at most :data:`MAX_BYTES` (and the evidence
-limit, ``MUSTER_EVIDENCE_MAX_BYTES``).
+Attempts are rows (``frigate_media_fetches``), so a restarted engine, or another worker,
+goes on counting where the last left off. Handing a file over counts an attempt and holds
+the file for :data:`HOLD` (a worker that dies mid-fetch leaves it to be tried again
+then). A failed fetch is tried again after :data:`BACKOFF`; after the configured
+attempts (:data:`ATTEMPTS` by default), or at once for a file that can never be fetched
+(refused by the outbound guard, over the size limit), it is noted on the incident's
+timeline. Files are at most :data:`MAX_BYTES` (and the evidence limit,
+``MUSTER_EVIDENCE_MAX_BYTES``).
 """
 
 from __future__ import annotations
@@ -35,8 +38,11 @@ from muster.domain.events.feed import advance_cursor_to, read_feed_of
 from muster.domain.physical.frigate_evidence import (
     EVENT_TYPES,
     MediaJob,
+    do_claim,
+    do_fetch_failed,
     do_keep_media,
-    do_note_failed,
+    do_put_off,
+    due,
     jobs_for,
     unsettled,
 )  # fmt: skip
@@ -57,6 +63,7 @@ MAX_BATCHES = 10
 PER_PASS = 20  # files fetched per pass
 ATTEMPTS = 3
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=5))
+HOLD = timedelta(minutes=30)  # a pass's fetches end well before; then another may try
 MAX_BYTES = 200 * 1024 * 1024
 
 
@@ -74,7 +81,6 @@ class FrigateEvidence:
         self._store = store
         self.attempts = attempts
         self.max_bytes = max_bytes
-        self._failures: dict[tuple[str, str], tuple[int, datetime]] = {}  # attempts, retry at
 
     def pending(self, uow: UnitOfWork, now: datetime) -> bool:
         return events_after_cursor(uow, CURSOR)
@@ -95,7 +101,7 @@ class FrigateEvidence:
                 if not jobs:
                     continue
                 blocked_at = blocked_at or event.position
-                todo.extend(job for job in jobs if self._due(job, now))
+                todo.extend(due(uow, jobs, now))
                 if len(todo) >= PER_PASS:
                     break
             advance_cursor_to(uow, CURSOR, batch.through if blocked_at is None else blocked_at - 1)
@@ -103,13 +109,10 @@ class FrigateEvidence:
                 break
         todo = list({job.key: job for job in todo}.values())[:PER_PASS]  # events share files
         if todo:
+            do_claim(uow, todo, now, HOLD)
             db = Database(uow.session.get_bind(), uow.clock)  # type: ignore[arg-type]
             uow.after_commit(lambda: self.fetch_all(db, todo))
         return len(todo)
-
-    def _due(self, job: MediaJob, now: datetime) -> bool:
-        failed = self._failures.get(job.key)
-        return failed is None or failed[1] <= now
 
     # -------------------------------------------------------------- outside transactions
 
@@ -164,28 +167,28 @@ class FrigateEvidence:
         finally:
             if kept is None:
                 store.delete(stored.key)
-        self._failures.pop(job.key, None)
 
     def _later(self, db: Database, job: MediaJob) -> None:
         """Not tried in this pass (its Frigate is down): wait as after a failure, without
         counting an attempt."""
-        attempts = self._failures.get(job.key, (0, db.clock.now()))[0]
-        self._failures[job.key] = (attempts, db.clock.now() + BACKOFF[0])
-
-    def _failed(self, db: Database, job: MediaJob, error: str, *, permanent: bool) -> None:
-        attempts = self._failures.get(job.key, (0, db.clock.now()))[0] + 1
-        if not permanent and attempts < self.attempts:
-            wait = BACKOFF[min(attempts, len(BACKOFF)) - 1]
-            self._failures[job.key] = (attempts, db.clock.now() + wait)
-            log.warning("Frigate evidence %s: attempt %d failed: %s", job.url, attempts, error)
-            return
         try:
             with db.unit_of_work() as uow:
-                do_note_failed(uow, job, error, attempts)
+                do_put_off(uow, job, uow.now + BACKOFF[0])
                 uow.commit()
-            self._failures.pop(job.key, None)
-        except Exception:  # noted on a later pass
-            log.exception("Frigate evidence %s: noting the failure failed", job.url)
+        except Exception:  # the claim's hold runs out instead
+            log.exception("Frigate evidence %s: putting it off failed", job.url)
+
+    def _failed(self, db: Database, job: MediaJob, error: str, *, permanent: bool) -> None:
+        try:
+            with db.unit_of_work() as uow:
+                spent = do_fetch_failed(uow, job, error, permanent=permanent,
+                                        attempts=self.attempts, backoff=BACKOFF)  # fmt: skip
+                uow.commit()
+        except Exception:  # the claim's hold runs out, and it is tried (and counted) again
+            log.exception("Frigate evidence %s: recording the failure failed", job.url)
+            return
+        if spent is not None:
+            log.warning("Frigate evidence %s: attempt %d failed: %s", job.url, spent, error)
 
 
 def _any_frigate(uow: UnitOfWork) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -270,6 +270,39 @@ def summary_with(text: str, *context: str | None) -> str:
     """``text`` followed by the non-empty ``context`` in brackets."""
     extra = ", ".join(c for c in context if c)
     return clean_text(f"{text} ({extra})" if extra else text, MAX_SUMMARY)
+
+
+def banded(value: int, *, critical: int, error: int, warning: int) -> Severity:
+    """A tool's score (higher is worse) on our scale, given the lowest score of each band;
+    below ``warning`` is info."""
+    if value >= critical:
+        return "critical"
+    if value >= error:
+        return "error"
+    if value >= warning:
+        return "warning"
+    return "info"
+
+
+# Reads one record (with the path naming it in errors): its findings, none when it has
+# problems (each added to the Problems).
+FindingsOf = Callable[[JsonObject, str, Problems], Iterable[Finding]]
+
+
+def parse_records(body: object, detail: str, findings_of: FindingsOf) -> SecurityBatch:
+    """The alerts of every finding of every record of ``body`` (:func:`read_records`).
+
+    Raises :class:`InvalidInput` (``detail``) naming every problem of every record, so a
+    body is taken whole or not at all, or :class:`TooLarge`.
+    """
+    problems = Problems()
+    alerts = [
+        finding.to_alert()
+        for path, doc in read_records(body, detail)
+        for finding in findings_of(doc, path, problems)
+    ]
+    problems.raise_if_any(detail)
+    return SecurityBatch(alerts)
 
 
 def read_records(body: object, detail: str) -> list[tuple[str, JsonObject]]:

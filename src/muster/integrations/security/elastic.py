@@ -28,15 +28,18 @@ top-level ``rule.name``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from muster.integrations.fields import Problems, sub, type_name, url_problem
 from muster.integrations.normalized import JsonObject, JsonValue, Link, Severity, map_severity
 from muster.integrations.security.common import (
     Finding,
     SecurityBatch,
+    banded,
     field_at,
     get_path,
     int_at,
-    read_records,
+    parse_records,
     summary_with,
     techniques_in,
     text_at,
@@ -54,26 +57,19 @@ def elastic_severity(word: str | None, risk_score: int | None) -> Severity:
         return map_severity(word)
     if risk_score is None:
         return "warning"
-    if risk_score >= 74:
-        return "critical"
-    if risk_score >= 48:
-        return "error"
-    if risk_score >= 22:
-        return "warning"
-    return "info"
+    return banded(risk_score, critical=74, error=48, warning=22)
 
 
 def parse_elastic(body: object) -> SecurityBatch:
     """Parse an Elastic Security webhook body (raw bytes or decoded JSON)."""
-    problems = Problems()
-    alerts = []
-    for path, doc in read_records(body, DETAIL):
-        for item_path, item, envelope in _documents(doc, path, problems):
-            finding = _finding(item, item_path, envelope, problems)
-            if finding is not None:
-                alerts.append(finding.to_alert())
-    problems.raise_if_any(DETAIL)
-    return SecurityBatch(alerts)
+    return parse_records(body, DETAIL, _findings)
+
+
+def _findings(record: JsonObject, path: str, problems: Problems) -> Iterator[Finding]:
+    for item_path, item, envelope in _documents(record, path, problems):
+        finding = _finding(item, item_path, envelope, problems)
+        if finding is not None:
+            yield finding
 
 
 def _documents(

@@ -27,13 +27,15 @@ The body is one event object (a list, or JSON lines, is taken too). Each needs `
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from muster.integrations.fields import Problems, type_name
 from muster.integrations.normalized import JsonObject, Severity
 from muster.integrations.security.common import (
     Finding,
     SecurityBatch,
     field_at,
-    read_records,
+    parse_records,
     summary_with,
     techniques_in,
     text_at,
@@ -57,17 +59,11 @@ def falco_severity(priority: str) -> Severity | None:
 
 def parse_falco(body: object) -> SecurityBatch:
     """Parse a Falco HTTP output body (raw bytes or decoded JSON)."""
-    problems = Problems()
-    alerts = []
-    for path, doc in read_records(body, DETAIL):
-        finding = _finding(doc, path, problems)
-        if finding is not None:
-            alerts.append(finding.to_alert())
-    problems.raise_if_any(DETAIL)
-    return SecurityBatch(alerts)
+    return parse_records(body, DETAIL, _findings)
 
 
-def _finding(doc: JsonObject, path: str, problems: Problems) -> Finding | None:
+def _findings(doc: JsonObject, path: str, problems: Problems) -> Iterator[Finding]:
+    """The record's finding; none when it has problems."""
     before = len(problems.errors)
     rule = text_at(doc, "rule")
     if rule is None:
@@ -87,7 +83,7 @@ def _finding(doc: JsonObject, path: str, problems: Problems) -> Finding | None:
         problems.add(field_at(path, "tags"), f"must be a list, not {type_name(tags)}")
     occurred_at = timestamp_at(doc, "time", path, problems)
     if len(problems.errors) > before or rule is None or severity is None or output is None:
-        return None
+        return
     of: JsonObject = fields if isinstance(fields, dict) else {}
     tag_list = texts_at(doc, "tags")
     host = text_at(doc, "hostname") or text_at(of, "evt.hostname")
@@ -102,7 +98,7 @@ def _finding(doc: JsonObject, path: str, problems: Problems) -> Finding | None:
             labels[name] = value
     if tag_list:
         labels["tags"] = ",".join(tag_list)
-    return Finding(
+    yield Finding(
         tool="falco",
         summary=summary_with(rule, host, container),
         details=output,

@@ -22,6 +22,8 @@ and ``result`` are required. Fields are read by their CIM names:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from muster.integrations.fields import Problems, type_name, url_problem
 from muster.integrations.normalized import (
     MAX_DETAILS,
@@ -36,7 +38,7 @@ from muster.integrations.security.common import (
     SecurityBatch,
     field_at,
     ip_text,
-    read_records,
+    parse_records,
     summary_with,
     techniques_in,
     text_at,
@@ -62,17 +64,11 @@ def splunk_severity(value: str | None) -> Severity:
 
 def parse_splunk(body: object) -> SecurityBatch:
     """Parse a Splunk webhook body (raw bytes or decoded JSON)."""
-    problems = Problems()
-    alerts = []
-    for path, doc in read_records(body, DETAIL):
-        finding = _finding(doc, path, problems)
-        if finding is not None:
-            alerts.append(finding.to_alert())
-    problems.raise_if_any(DETAIL)
-    return SecurityBatch(alerts)
+    return parse_records(body, DETAIL, _findings)
 
 
-def _finding(doc: JsonObject, path: str, problems: Problems) -> Finding | None:
+def _findings(doc: JsonObject, path: str, problems: Problems) -> Iterator[Finding]:
+    """The record's finding; none when it has problems."""
     before = len(problems.errors)
     result = doc.get("result")
     if not isinstance(result, dict):
@@ -87,7 +83,7 @@ def _finding(doc: JsonObject, path: str, problems: Problems) -> Finding | None:
             field_at(path, "search_name"), f"must be a string, not {type_name(search_name)}"
         )
     if len(problems.errors) > before or not isinstance(result, dict):
-        return None
+        return
     name = search_name.strip() or None if isinstance(search_name, str) else None
     signature = text_at(result, "signature", "rule_name", "rule_title")
     host = text_at(result, "dest_host", "dest_nt_host", "host", "dvc")
@@ -105,7 +101,7 @@ def _finding(doc: JsonObject, path: str, problems: Problems) -> Finding | None:
     mitre = [v for key in ("annotations.mitre_attack", "mitre_technique_id", "mitre_attack",
                            "annotations.mitre_attack.mitre_technique_id")
              for v in texts_at(result, key)]  # fmt: skip
-    return Finding(
+    yield Finding(
         tool="splunk",
         summary=summary_with(
             rule if not (name and signature) else f"{name}: {signature}", host, user

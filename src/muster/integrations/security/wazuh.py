@@ -28,15 +28,18 @@ when present:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from muster.integrations.fields import Problems, type_name
 from muster.integrations.normalized import JsonObject, Severity
 from muster.integrations.security.common import (
     Finding,
     SecurityBatch,
+    banded,
     field_at,
     get_path,
     int_at,
-    read_records,
+    parse_records,
     summary_with,
     techniques_in,
     text_at,
@@ -49,33 +52,21 @@ DETAIL = "The Wazuh alert is invalid."
 
 def wazuh_severity(level: int) -> Severity:
     """Wazuh's rule level (0-16) on our scale."""
-    if level >= 15:
-        return "critical"
-    if level >= 12:
-        return "error"
-    if level >= 7:
-        return "warning"
-    return "info"
+    return banded(level, critical=15, error=12, warning=7)
 
 
 def parse_wazuh(body: object) -> SecurityBatch:
     """Parse a Wazuh alert body (raw bytes or decoded JSON)."""
-    problems = Problems()
-    alerts = []
-    for path, doc in read_records(body, DETAIL):
-        finding = _finding(doc, path, problems)
-        if finding is not None:
-            alerts.append(finding.to_alert())
-    problems.raise_if_any(DETAIL)
-    return SecurityBatch(alerts)
+    return parse_records(body, DETAIL, _findings)
 
 
-def _finding(doc: JsonObject, path: str, problems: Problems) -> Finding | None:
+def _findings(doc: JsonObject, path: str, problems: Problems) -> Iterator[Finding]:
+    """The record's finding; none when it has problems."""
     rule = doc.get("rule")
     if not isinstance(rule, dict):
         reason = "is missing" if rule is None else f"must be an object, not {type_name(rule)}"
         problems.add(field_at(path, "rule"), reason)
-        return None
+        return
     before = len(problems.errors)
     rule_id = text_at(rule, "id")
     if rule_id is None:
@@ -88,7 +79,7 @@ def _finding(doc: JsonObject, path: str, problems: Problems) -> Finding | None:
         problems.add(field_at(path, "rule.description"), "is missing or blank")
     occurred_at = timestamp_at(doc, "timestamp", path, problems)
     if len(problems.errors) > before or rule_id is None or level is None or description is None:
-        return None
+        return
     agent = text_at(doc, "agent.name", "manager.name", "predecoder.hostname")
     src_ip = text_at(doc, "data.srcip", "data.src_ip", "data.win.eventdata.ipAddress")
     user = text_at(doc, "data.srcuser", "data.dstuser", "data.win.eventdata.targetUserName",
@@ -103,7 +94,7 @@ def _finding(doc: JsonObject, path: str, problems: Problems) -> Finding | None:
         value = text_at(doc, key)
         if value:
             labels[name] = value
-    return Finding(
+    yield Finding(
         tool="wazuh",
         summary=summary_with(description, agent),
         details=text_at(doc, "full_log") or "",

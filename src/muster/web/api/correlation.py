@@ -119,7 +119,7 @@ def get_settings(caller: Caller = Viewer, ctx: AppContext = Ctx) -> SettingsOut:
 
 
 @router.put("/correlation-settings", response_model=SettingsOut,
-            summary="Change the grouping window and kinds (admin)")  # fmt: skip
+            summary="Change the grouping window, kinds and ignored values (admin)")  # fmt: skip
 def put_settings(body: SettingsIn, caller: Caller = Admin, ctx: AppContext = Ctx) -> SettingsOut:
     with ctx.db.unit_of_work() as uow:
         out = settings.do_update_settings(uow, caller.actor, body)

@@ -23,12 +23,21 @@ from muster.errors import InvalidInput
 from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
 from muster.web.ui.alerts import SEVERITIES, service_choices
-from muster.web.ui.forms import FormState, blank_form, failed_form, parse_form, posted, see_other
+from muster.web.ui.forms import (
+    FormState,
+    blank_form,
+    failed_form,
+    parse_form,
+    posted,
+    run_command,
+    see_other,
+)
 from muster.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
 GROUPING_KINDS = ("ip", "user-account", "hostname", "domain", "email", "hash-sha256")
 FORM_LABELS = {"kinds": "Event kinds", "window_minutes": "Window (minutes)",
+               "ignored": "Never group by",
                "service_id": "Service", "incident_type": "Incident type",
                "incident_severity": "Incident severity", "playbook_key": "Playbook",
                "alert_severity": "Alert severity", "restricted_only": "Restricted zones only"}  # fmt: skip
@@ -40,16 +49,9 @@ def overview(
 ) -> Response:
     with ctx.db.unit_of_work(readonly=True) as uow:
         current = settings.get_settings(uow)
-        responder = caller.actor.role >= Role.RESPONDER
-        return render(
-            request, "correlation.html", caller,
-            rules=rules.list_rules(uow), service_names=dict(service_choices(uow)),
-            matches=views.list_matches(uow, caller.actor, limit=20) if responder else [],
-            clusters=[views.get_cluster(uow, c.id) for c in views.list_clusters(uow, limit=10)],
-            settings=current, kinds=[(k, KIND_LABELS[k]) for k in GROUPING_KINDS],
-            form=blank_form(prefix="s", window_minutes=str(current.window_minutes)),
-            is_admin=caller.actor.role >= Role.ADMIN, can_see_matches=responder,
-        )  # fmt: skip
+        form = blank_form(prefix="s", window_minutes=str(current.window_minutes),
+                          ignored="\n".join(current.ignored or ()))  # fmt: skip
+        return _overview(request, caller, uow, form)
 
 
 @router.post("/correlation/settings")
@@ -60,27 +62,41 @@ def save_settings(
     ctx: AppContext = Depends(app_context),
 ) -> Response:
     kinds = [k for k in GROUPING_KINDS if fields.get(f"kind-{k}") == "1"]
+    ignored = [line.strip() for line in fields.get("ignored", "").splitlines() if line.strip()]
     try:
         data = parse_form(SettingsIn, {"window_minutes": fields.get("window_minutes", ""),
-                                       "kinds": kinds})  # fmt: skip
+                                       "kinds": kinds, "ignored": ignored})  # fmt: skip
         with ctx.db.unit_of_work() as uow:
             settings.do_update_settings(uow, caller.actor, data)
             uow.commit()
     except InvalidInput as exc:
-        return render(request, "error.html", caller, status_code=exc.status,
-                      title="The grouping settings were not saved",
-                      detail="; ".join(f"{e.field}: {e.reason}" for e in exc.errors) or exc.detail,
-                      status=exc.status)  # fmt: skip
+        with ctx.db.unit_of_work(readonly=True) as uow:
+            form = failed_form(fields, exc, prefix="s")
+            form.labels = FORM_LABELS
+            return _overview(request, caller, uow, form, status_code=exc.status)
     return see_other("/correlation#grouping")
+
+
+def _overview(
+    request: Request, caller: Caller, uow: UnitOfWork, form: FormState, *, status_code: int = 200
+) -> Response:
+    current = settings.get_settings(uow)
+    responder = caller.actor.role >= Role.RESPONDER
+    return render(
+        request, "correlation.html", caller, status_code=status_code,
+        rules=rules.list_rules(uow), service_names=dict(service_choices(uow)),
+        matches=views.list_matches(uow, caller.actor, limit=20) if responder else [],
+        clusters=[views.get_cluster(uow, c.id) for c in views.list_clusters(uow, limit=10)],
+        settings=current, kinds=[(k, KIND_LABELS[k]) for k in GROUPING_KINDS], form=form,
+        is_admin=caller.actor.role >= Role.ADMIN, can_see_matches=responder,
+    )  # fmt: skip
 
 
 @router.post("/correlation/rules/example")
 def install_example(
     caller: Caller = Depends(ui_caller(Role.ADMIN)), ctx: AppContext = Depends(app_context)
 ) -> Response:
-    with ctx.db.unit_of_work() as uow:
-        rules.do_install_example(uow, caller.actor)
-        uow.commit()
+    run_command(ctx, rules.do_install_example, caller.actor)
     return see_other("/correlation")
 
 
@@ -105,16 +121,13 @@ def create_rule(
 ) -> Response:
     try:
         data = _rule_input(fields)
-        with ctx.db.unit_of_work() as uow:
-            row = rules.do_create_rule(uow, caller.actor, data)
-            uow.commit()
-            rule_id = row.id
+        rule = run_command(ctx, rules.do_create_rule, caller.actor, data)
     except InvalidInput as exc:
         with ctx.db.unit_of_work(readonly=True) as uow:
             form = failed_form(fields, exc)
             form.labels = FORM_LABELS
             return _form_page(request, caller, uow, form, rule=None, status_code=exc.status)
-    return see_other(f"/correlation#rule-{rule_id}")
+    return see_other(f"/correlation#rule-{rule.id}")
 
 
 @router.get("/correlation/rules/{rule_id}/edit")
@@ -139,9 +152,7 @@ def edit_rule(
 ) -> Response:
     try:
         data = _rule_input(fields)
-        with ctx.db.unit_of_work() as uow:
-            rules.do_update_rule(uow, caller.actor, rule_id, data)
-            uow.commit()
+        run_command(ctx, rules.do_update_rule, caller.actor, rule_id, data)
     except InvalidInput as exc:
         with ctx.db.unit_of_work(readonly=True) as uow:
             rule = rules.get_rule(uow, rule_id)
@@ -157,9 +168,7 @@ def delete_rule(
     caller: Caller = Depends(ui_caller(Role.ADMIN)),
     ctx: AppContext = Depends(app_context),
 ) -> Response:
-    with ctx.db.unit_of_work() as uow:
-        rules.do_delete_rule(uow, caller.actor, rule_id)
-        uow.commit()
+    run_command(ctx, rules.do_delete_rule, caller.actor, rule_id)
     return see_other("/correlation")
 
 
