@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from audit_support import RFC5424, Collector, free_port, self_signed
+from audit_support import RFC5424, Collector, forwarder_state, free_port, log_after, self_signed
 from muster.channels.destinations import url_refusal
 from muster.channels.webhook import verify_signature
 from muster.clock import ManualClock
@@ -27,7 +27,6 @@ from muster.domain.audit.forwarders import (
     do_update_forwarder,
 )
 from muster.domain.audit.forwarding import LEASE, claim_batches
-from muster.domain.audit.models import AuditForwarder
 from muster.domain.events.actor import Actor, Role, Via
 from muster.domain.events.models import Event
 from muster.engine.modules.audit_forwarding import AuditForwarding
@@ -62,19 +61,6 @@ def make_teams(db: Database, *names: str) -> None:
             team = do_create_team(uow, ADMIN, TeamCreate(name=name))
             do_update_team(uow, ADMIN, team.id, TeamUpdate(description=f"{name} team"))
             uow.commit()
-
-
-def log_after(db: Database, position: int) -> list[str]:
-    with db.unit_of_work(readonly=True) as uow:
-        query = select(Event.id).where(Event.position > position).order_by(Event.position)
-        return list(uow.session.scalars(query))
-
-
-def state(db: Database, hook_id: str) -> AuditForwarder:
-    with db.unit_of_work(readonly=True) as uow:
-        row = uow.session.get(AuditForwarder, hook_id)
-        assert row is not None
-        return row
 
 
 def engine(db: Database, settings: Settings) -> Runner:
@@ -113,7 +99,7 @@ def test_webhook_batches_are_signed_and_carry_who_from_where(
     )
     assert created["token_id"] == "t-1"
     assert body["events"][0]["type"] == "audit_forwarder.created"
-    assert state(db, hook_id).position == body["through"]
+    assert forwarder_state(db, hook_id).position == body["through"]
 
 
 def test_webhook_outage_is_retried_with_backoff_and_nothing_is_skipped(
@@ -124,7 +110,7 @@ def test_webhook_outage_is_retried_with_backoff_and_nothing_is_skipped(
     http_sink.statuses = [503, 503]
     runner = engine(db, open_settings)
     runner.run_until_idle()
-    failing = state(db, hook_id)
+    failing = forwarder_state(db, hook_id)
     assert (failing.position, failing.failures) == (start, 1)
     assert failing.last_error
     assert "503" in failing.last_error
@@ -134,15 +120,15 @@ def test_webhook_outage_is_retried_with_backoff_and_nothing_is_skipped(
     assert http_sink.statuses == [503]
     clock.advance(seconds=5)
     runner.run_until_idle()  # the second 503
-    assert state(db, hook_id).failures == 2
+    assert forwarder_state(db, hook_id).failures == 2
     clock.advance(seconds=9)
     runner.run_until_idle()
-    assert state(db, hook_id).failures == 2  # 10 s after the second failure, not yet
+    assert forwarder_state(db, hook_id).failures == 2  # 10 s after the second failure, not yet
     clock.advance(seconds=1)
     make_teams(db, "Search")
     runner.run_until_idle()
 
-    recovered = state(db, hook_id)
+    recovered = forwarder_state(db, hook_id)
     assert (recovered.failures, recovered.last_error, recovered.retry_at) == (0, None, None)
     sent = webhook_ids(http_sink)
     assert sent == log_after(db, start)[: len(sent)]
@@ -196,7 +182,7 @@ def test_type_prefixes_filter_what_is_sent_and_pausing_resumes_where_it_stopped(
     engine(db, open_settings).run_until_idle()
     sent = [e for r in http_sink.received for e in r.json()["events"]]
     assert [e["type"] for e in sent] == ["team.updated", "team.updated"]
-    assert state(db, hook_id).position == max(_positions(db))
+    assert forwarder_state(db, hook_id).position == max(_positions(db))
 
 
 def _positions(db: Database) -> list[int]:
@@ -274,7 +260,7 @@ def test_syslog_collector_outage_and_restart_resume_without_a_gap(
 
     make_teams(db, "Search")
     engine(db, open_settings).run_until_idle()  # the collector is down
-    down = state(db, hook_id)
+    down = forwarder_state(db, hook_id)
     assert down.failures == 1
     assert down.last_error
     assert "syslog 127.0.0.1" in down.last_error
@@ -289,4 +275,4 @@ def test_syslog_collector_outage_and_restart_resume_without_a_gap(
     finally:
         collector.stop()
     assert [parsed(m)[1]["id"] for m in messages] == expected
-    assert state(db, hook_id).failures == 0
+    assert forwarder_state(db, hook_id).failures == 0

@@ -3,10 +3,12 @@
 Each forwarder keeps its own ``position``. :func:`claim_batches` (in the engine's short
 writing transaction) reads, per due forwarder, the events after its position up to the
 log's end as read at that moment, and leases the forwarder; the sends happen after
-commit, outside any transaction; :func:`record_outcome` then moves the position only
-past what the destination accepted. A failed send keeps the position, so the same
-events go again after a backoff; a crash mid-send leaves the lease to run out, and the
-batch is sent again (at least once: receivers deduplicate by event ``id``).
+commit, outside any transaction (in a long-running engine on threads of the engine
+module's own, so a hanging destination holds up nothing else: see
+:mod:`muster.engine.modules.audit_forwarding`); :func:`record_outcome` then moves the
+position only past what the destination accepted. A failed send keeps the position, so
+the same events go again after a backoff; a crash mid-send leaves the lease to run out,
+and the batch is sent again (at least once: receivers deduplicate by event ``id``).
 
 Why no event is skipped: writing transactions run one at a time on both databases (see
 :meth:`muster.db.uow.Database.unit_of_work`), so positions become visible in commit
@@ -84,13 +86,19 @@ def anything_due(uow: UnitOfWork, now: datetime) -> bool:
     return uow.session.scalar(query) is not None
 
 
-def claim_batches(uow: UnitOfWork, now: datetime) -> list[Batch]:
-    """Lease each due forwarder that has events to send and return its batch; a forwarder
-    whose new events all miss its filter just moves on (nothing to send)."""
+def claim_batches(uow: UnitOfWork, now: datetime, *, limit: int | None = None) -> list[Batch]:
+    """Lease each due forwarder that has events to send and return its batch, at most
+    ``limit`` batches (the rest wait, unleased, for a later pass); a forwarder whose new
+    events all miss its filter just moves on (nothing to send)."""
     end = log_end(uow)
-    hooks = claim(uow, select(AuditForwarder).where(*_due(now), AuditForwarder.position < end))
+    due = select(AuditForwarder).where(*_due(now), AuditForwarder.position < end)
+    # Who sent longest ago first, so that with a limit every forwarder gets its turn.
+    hooks = claim(uow, due.order_by(AuditForwarder.last_forwarded_at.asc().nulls_first(),
+                                    AuditForwarder.id))  # fmt: skip
     batches: list[Batch] = []
     for hook in hooks:
+        if limit is not None and len(batches) >= limit:
+            break
         query = select(Event).where(Event.position > hook.position, Event.position <= end)
         if hook.type_prefixes:
             likes = [Event.type.like(like_prefix(str(p)), escape="\\") for p in hook.type_prefixes]

@@ -16,11 +16,10 @@ claimed message waits behind a slow channel long enough for its lease to run out
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from concurrent.futures import wait as wait_for
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import and_, or_, select
 
@@ -34,6 +33,7 @@ from muster.domain.notify.delivery import claim_due, record_outcome
 from muster.domain.notify.health import admins_to_tell, tell_admins
 from muster.domain.notify.jobs import Job, Options
 from muster.domain.notify.models import OutboxMessage
+from muster.engine.senders import Send, SenderPool
 
 log = logging.getLogger(__name__)
 
@@ -52,34 +52,18 @@ class Delivery:
         self._channels: Channels | None = None
         self._options: Options | None = None
         self.workers = workers
-        self._senders: ThreadPoolExecutor | None = None  # background mode
-        self._in_flight: set[Future[None]] = set()
-        self._guard = threading.RLock()  # a finished future calls _done at once
+        self._senders = SenderPool(workers, "muster-send")
 
     def start_background(self) -> None:
         """Send from threads of this module's own from now on (see the module's doc)."""
-        with self._guard:
-            if self._senders is None:
-                self._senders = ThreadPoolExecutor(self.workers, thread_name_prefix="muster-send")
+        self._senders.start()
 
     def stop_background(self, timeout: float = 10.0) -> None:
-        """Wait up to ``timeout`` seconds for the sends handed over; those not begun by
-        then are dropped (their rows are claimed again when the lease runs out, as after
-        a crash)."""
-        with self._guard:
-            senders, self._senders = self._senders, None
-            in_flight = set(self._in_flight)
-        if senders is None:
-            return
-        senders.shutdown(wait=False)
-        _, late = wait_for(in_flight, timeout=timeout)
-        for future in late:
-            future.cancel()
+        self._senders.stop(timeout)
 
     def _busy(self) -> bool:
         """Background mode with every sender taken: claim nothing more for now."""
-        with self._guard:
-            return self._senders is not None and len(self._in_flight) >= self.workers
+        return self._senders.free() == 0
 
     def _ready(self, clock: Clock) -> tuple[Options, Channels]:
         if self._options is None or self._channels is None:
@@ -109,33 +93,21 @@ class Delivery:
         return told + len(jobs)
 
     def _hand_over(self, db: Database, channels: Channels, jobs: list[Job]) -> None:
-        """Send ``jobs`` now (default) or from the senders' threads (background mode)."""
-        with self._guard:
-            senders = self._senders
-            if senders is not None:
-                for job in jobs:
-                    future = senders.submit(self._send_and_record, db, channels, job)
-                    self._in_flight.add(future)
-                    future.add_done_callback(self._done)
-                return
-        self.deliver(db, channels, jobs)
-
-    def _done(self, future: Future[None]) -> None:
-        with self._guard:
-            self._in_flight.discard(future)
+        """Send ``jobs`` (claimed and committed) and record each outcome as it comes: in
+        this pass, side by side, or from the senders' threads (background mode)."""
+        sends = [partial(self._send_and_record, db, channels, job) for job in jobs]
+        self._senders.run(sends, inline=self._side_by_side)
 
     def _send_and_record(self, db: Database, channels: Channels, job: Job) -> None:
         self._record(db, job, _send(channels, job))
 
-    def deliver(self, db: Database, channels: Channels, jobs: list[Job]) -> None:
-        """Send ``jobs`` (claimed and committed) and record each outcome as it comes."""
-        if len(jobs) == 1:
-            self._record(db, jobs[0], _send(channels, jobs[0]))
+    def _side_by_side(self, sends: list[Send]) -> None:
+        if len(sends) == 1:
+            sends[0]()
             return
-        with ThreadPoolExecutor(max_workers=min(self.workers, len(jobs))) as pool:
-            futures = {pool.submit(_send, channels, job): job for job in jobs}
-            for future in as_completed(futures):
-                self._record(db, futures[future], future.result())
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(sends))) as pool:
+            for future in [pool.submit(send) for send in sends]:
+                future.result()
 
     @staticmethod
     def _record(db: Database, job: Job, outcome: Sent) -> None:
