@@ -1,11 +1,11 @@
 """Firing one inject of a run.
 
-* ``alert``: the payload goes through the real intake code of its format
-  (:mod:`muster.domain.drills.intake`: the format's parser, then what its endpoint
-  stores with) on the run's exercise integration of that format, so the alert lands on
-  the exercise service (marked with the run) and pages through its policy (live runs:
-  the participants; tabletop runs: nobody); physical events land at the run's exercise
-  site.
+* ``alert``: the payload, its timestamps moved to the fire time, goes through the real
+  intake code of its format (:mod:`muster.domain.drills.intake`: the format's parser,
+  then what its endpoint stores with) on the run's exercise integration of that format,
+  so the alert lands on the exercise service (marked with the run) and pages through its
+  policy (live runs: the participants; tabletop runs: nobody); physical events land at
+  the run's exercise site.
 * ``message``: to the participant holding ``to_role`` (the facilitator when nobody does);
   in a live run also sent to them as a notification marked EXERCISE.
 * ``fact``: for the facilitators, shown in the console.

@@ -1,7 +1,8 @@
 """Alert injects through the real intake code of every format.
 
-An inject's payload is turned into the bytes its tool would send (:func:`body_of`) and
-read by the same parser the format's ingest endpoint uses
+An inject's payload, its vendor timestamps moved to the moment it fires
+(:mod:`muster.domain.drills.inject_time`), is turned into the bytes its tool would send
+(:func:`body_of`) and read by the same parser the format's ingest endpoint uses
 (:mod:`muster.web.ingest.routes`): Alertmanager, Grafana, generic JSON, PagerDuty Events
 v2, the security tools (:data:`muster.integrations.security.formats.SECURITY_FORMATS`),
 access-control webhooks (with the inject's vendor preset) and Frigate messages. What the
@@ -25,6 +26,7 @@ from muster.db.uow import UnitOfWork
 from muster.domain.alerts.ingest import do_ingest
 from muster.domain.alerts.models import Alert, Integration
 from muster.domain.drills.exercise_site import ensure_devices
+from muster.domain.drills.inject_time import at_fire_time
 from muster.domain.physical.access_control import do_access_events
 from muster.domain.physical.frigate import do_frigate_message, review_dedup_key
 from muster.domain.sites.models import SiteEvent
@@ -117,10 +119,12 @@ def payload_problem(definition: dict[str, Any]) -> str | None:
 def ingest_inject(
     uow: UnitOfWork, integration: Integration, definition: dict[str, Any]
 ) -> dict[str, Any]:
-    """Send an alert inject's payload through ``integration``'s intake; what it did."""
+    """Send an alert inject's payload through ``integration``'s intake, its vendor
+    timestamps moved to now (see :mod:`muster.domain.drills.inject_time`); what it did."""
     format = str(definition["format"])
     config = {**integration.config, "topic": definition.get("topic")}
-    parsed = parse_alerts(format, definition["payload"], config, integration.key)
+    payload = at_fire_time(format, definition["payload"], config, uow.now)
+    parsed = parse_alerts(format, payload, config, integration.key)
     if isinstance(parsed, list):
         outcomes = do_ingest(uow, integration, parsed)
         return {"alert_ids": [o.alert_id for o in outcomes if o.alert_id],
