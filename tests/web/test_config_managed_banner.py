@@ -60,3 +60,20 @@ def test_managed_objects_show_the_banner_on_their_edit_pages(
     plain = client.get(f"/teams/{by_hand}/edit")
     assert plain.status_code == 200
     assert 'id="managed-banner"' not in plain.text
+
+
+def test_a_refused_edit_of_a_managed_team_still_shows_the_banner(
+    client: TestClient, db: Database, people: dict[str, Person], tmp_path: Path
+) -> None:
+    admin = people["admin"]
+    with db.unit_of_work() as uow:
+        do_apply_config(uow, SYSTEM, write(tmp_path / "cfg", {"teams/ops.yaml": "name: Ops\n"}))
+        do_create_team(uow, SYSTEM, TeamCreate(name="Taken"))
+        uow.commit()
+    with db.unit_of_work(readonly=True) as uow:
+        ops = uow.session.scalars(select(Team).where(Team.name == "Ops")).one().id
+    csrf = sign_in(client, admin.email, admin.password)
+    page = client.post(f"/teams/{ops}/edit", data={"name": "Taken", "csrf_token": csrf})
+    assert page.status_code == 409  # the name is another team's
+    assert 'id="managed-banner"' in page.text
+    assert "This team was applied with" in page.text

@@ -2,7 +2,8 @@
 
 A new API token is shown once. To keep Post/Redirect/Get (so a reload never mints a
 second token), the create action hands the token to the next page view in a short-lived,
-signed, HTTP-only cookie scoped to /profile, which that view deletes as it shows it.
+signed, HTTP-only cookie scoped to /profile, which that view deletes as it shows it
+(:class:`muster.web.ui.shown_once.ShownOnce`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from muster.domain.accounts import credentials
 from muster.domain.accounts import service as accounts
@@ -33,20 +33,16 @@ from muster.web.ui.forms import (
     time_zones,
 )
 from muster.web.ui.render import render
+from muster.web.ui.shown_once import ShownOnce
 
 router = APIRouter(include_in_schema=False)
 
-NEW_TOKEN_COOKIE = "muster_new_token"  # noqa: S105 (a cookie name)
-NEW_TOKEN_MAX_AGE = 300
+NEW_TOKEN = ShownOnce("muster_new_token", salt="muster-new-token", path="/profile")
 SAVED = {
     "account": "Your account was saved.",
     "password": "Your password was changed.",
     "revoked": "The token was revoked; it no longer works.",
 }
-
-
-def _signer(ctx: AppContext) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(ctx.settings.secret_key, salt="muster-new-token")
 
 
 @router.get("/profile")
@@ -56,24 +52,11 @@ def profile(
     caller: Caller = Depends(ui_caller()),
     ctx: AppContext = Depends(app_context),
 ) -> Response:
-    new_token = _take_new_token(request, ctx, caller)
+    new_token = NEW_TOKEN.take(request, ctx, caller)
     response = _page(request, caller, ctx, new_token=new_token, notice=SAVED.get(saved or ""))
-    if NEW_TOKEN_COOKIE in request.cookies:
-        response.delete_cookie(NEW_TOKEN_COOKIE, path="/profile")
+    if NEW_TOKEN.cookie in request.cookies:
+        NEW_TOKEN.forget(response)
     return response
-
-
-def _take_new_token(request: Request, ctx: AppContext, caller: Caller) -> dict[str, Any] | None:
-    raw = request.cookies.get(NEW_TOKEN_COOKIE)
-    if not raw:
-        return None
-    try:
-        value = _signer(ctx).loads(raw, max_age=NEW_TOKEN_MAX_AGE)
-    except BadSignature:
-        return None
-    if not isinstance(value, dict) or value.get("user") != caller.user.id:
-        return None
-    return value
 
 
 def _page(
@@ -181,17 +164,7 @@ def create_token(
     except InvalidInput as exc:
         form = failed_form(fields, exc, prefix="t", renames={"expires_at": "expires_on"})
         return _page(request, caller, ctx, token=form, status_code=exc.status)
-    response = see_other("/profile#new-token")
-    response.set_cookie(
-        NEW_TOKEN_COOKIE,
-        _signer(ctx).dumps({"user": caller.user.id, "id": row.id, "token": plaintext}),
-        max_age=NEW_TOKEN_MAX_AGE,
-        path="/profile",
-        httponly=True,
-        samesite="strict",
-        secure=ctx.settings.secure_cookies,
-    )
-    return response
+    return NEW_TOKEN.redirect(ctx, caller, "/profile#new-token", {"id": row.id, "token": plaintext})
 
 
 def _end_of_day(value: str, zone: str) -> datetime | None:

@@ -167,7 +167,9 @@ def edit_team(
         with ctx.db.unit_of_work(readonly=True) as uow:
             team = accounts.get_team(uow, team_id)
             form = failed_form(fields, exc)
-            return _form_page(request, caller, form, team=team, status_code=exc.status)
+            managed = "team" if is_managed(uow, "teams", team.id) else ""
+            return _form_page(request, caller, form, team=team, managed=managed,
+                              status_code=exc.status)  # fmt: skip
     return see_other(f"/teams/{team_id}")
 
 
