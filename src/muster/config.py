@@ -27,6 +27,9 @@ class Settings:
     max_request_bytes: int = 1024 * 1024
     email_domain: str = "localhost"
     smtp_port: int | None = None
+    # When set, GET /metrics asks for "Authorization: Bearer <this>" (Prometheus's
+    # authorization.credentials); unset, it is open, for a scraper on a private network.
+    metrics_token: str | None = field(default=None, repr=False)
     notify: NotifySettings = field(default_factory=lambda: NotifySettings())
     evidence: EvidenceSettings = field(default_factory=lambda: EvidenceSettings())
     sso: SsoSettings = field(default_factory=lambda: SsoSettings())
@@ -62,6 +65,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secure_cookies=env.get("MUSTER_SECURE_COOKIES", "0") == "1",
         email_domain=env.get("MUSTER_EMAIL_DOMAIN", "localhost"),
         smtp_port=int(env["MUSTER_SMTP_PORT"]) if env.get("MUSTER_SMTP_PORT") else None,
+        metrics_token=env.get("MUSTER_METRICS_TOKEN") or None,
         notify=_notify_settings(env),
         evidence=evidence_settings(env),
         sso=sso_settings(env),

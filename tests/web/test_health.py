@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -38,6 +40,23 @@ def test_metrics_count_requests_by_route(client: TestClient, people: dict[str, P
     assert 'route="/api/v1/teams/{team_id}",status="404"' in body
     assert "muster_http_request_duration_seconds_bucket" in body
     assert "muster_engine_module_runs_total" in body or "muster_engine_module_runs" in body
+
+
+def test_a_scrape_token_guards_metrics(settings: Settings, db: Database) -> None:
+    guarded = dataclasses.replace(settings, metrics_token="scrape-secret")
+    app = create_app(AppContext(settings=guarded, db=db, clock=db.clock))
+    with TestClient(app) as c:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "scrape-secret"},
+                        {"Authorization": "Basic scrape-secret"}):  # fmt: skip
+            refused = c.get("/metrics", headers=headers)
+            assert refused.status_code == 401, headers
+            assert refused.headers["content-type"].startswith("application/problem+json")
+            assert "scrape token" in refused.json()["detail"]
+            assert "muster_http_requests_total" not in refused.text
+        allowed = c.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
+        assert allowed.status_code == 200
+        assert "muster_http_requests_total" in allowed.text
+        assert c.get("/healthz").status_code == 200  # the probes stay open
 
 
 def test_security_headers_on_pages_and_api(client: TestClient) -> None:

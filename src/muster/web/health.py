@@ -1,8 +1,10 @@
 """/healthz (process up), /readyz (database reachable, migrations current), /health
 (the state of inbound subscriptions: counts for anyone, details for a signed-in caller),
-/metrics."""
+/metrics (open, or behind a bearer token: ``MUSTER_METRICS_TOKEN``)."""
 
 from __future__ import annotations
+
+import hmac
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
@@ -12,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from muster.db.migrate import current_revision, head_revision
 from muster.domain.physical.connections import connection_views
+from muster.errors import NotAuthenticated
 from muster.metrics import REGISTRY
 from muster.web.auth import identify
 from muster.web.context import AppContext, app_context
@@ -68,5 +71,13 @@ def health(request: Request, ctx: AppContext = Depends(app_context)) -> Response
 
 
 @router.get("/metrics")
-def metrics() -> Response:
+def metrics(request: Request, ctx: AppContext = Depends(app_context)) -> Response:
+    """Prometheus metrics; with a scrape token configured, only for who presents it."""
+    expected = ctx.settings.metrics_token
+    if expected is not None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
+            raise NotAuthenticated(
+                "GET /metrics needs the scrape token: Authorization: Bearer <token>"
+            )
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
