@@ -66,9 +66,7 @@ def save_settings(
     try:
         data = parse_form(SettingsIn, {"window_minutes": fields.get("window_minutes", ""),
                                        "kinds": kinds, "ignored": ignored})  # fmt: skip
-        with ctx.db.unit_of_work() as uow:
-            settings.do_update_settings(uow, caller.actor, data)
-            uow.commit()
+        run_command(ctx, settings.do_update_settings, caller.actor, data)
     except InvalidInput as exc:
         with ctx.db.unit_of_work(readonly=True) as uow:
             form = failed_form(fields, exc, prefix="s")

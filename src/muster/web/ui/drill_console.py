@@ -25,7 +25,7 @@ from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
 from muster.web.live import live_context
 from muster.web.pdf import check_pdf_available, chromium_path, html_to_pdf
-from muster.web.ui.forms import posted, see_other
+from muster.web.ui.forms import posted, run_command, see_other
 from muster.web.ui.render import env, render
 
 router = APIRouter(include_in_schema=False)
@@ -66,9 +66,7 @@ def console(
 
 
 def _act(ctx: AppContext, caller: Caller, run_id: str, command: Any, *args: Any) -> Response:
-    with ctx.db.unit_of_work() as uow:
-        command(uow, caller.actor, run_id, *args)
-        uow.commit()
+    run_command(ctx, command, caller.actor, run_id, *args)
     return see_other(f"/drills/runs/{run_id}")
 
 
@@ -164,9 +162,7 @@ def add_action(
 def keep(
     run_id: str, caller: Caller = RESPONDER, ctx: AppContext = Depends(app_context)
 ) -> Response:
-    with ctx.db.unit_of_work() as uow:
-        report.do_keep_report(uow, caller.actor, run_id)
-        uow.commit()
+    run_command(ctx, report.do_keep_report, caller.actor, run_id)
     return see_other(f"/drills/runs/{run_id}/report")
 
 
@@ -176,9 +172,7 @@ def cleanup(
     caller: Caller = Depends(ui_caller(Role.MANAGER)),
     ctx: AppContext = Depends(app_context),
 ) -> Response:
-    with ctx.db.unit_of_work() as uow:
-        report.do_cleanup_run(uow, caller.actor, run_id)
-        uow.commit()
+    run_command(ctx, report.do_cleanup_run, caller.actor, run_id)
     return see_other(f"/drills/runs/{run_id}/report")
 
 

@@ -18,7 +18,15 @@ from muster.domain.retention.run import recent_runs
 from muster.errors import InvalidInput
 from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
-from muster.web.ui.forms import FormState, blank_form, failed_form, parse_form, posted, see_other
+from muster.web.ui.forms import (
+    FormState,
+    blank_form,
+    failed_form,
+    parse_form,
+    posted,
+    run_command,
+    see_other,
+)
 from muster.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -71,9 +79,7 @@ def set_policy(
 ) -> Response:
     try:
         data = parse_form(PolicyIn, {"days": fields.get("days", "").strip()})
-        with ctx.db.unit_of_work() as uow:
-            do_set_policy(uow, caller.actor, kind, data)
-            uow.commit()
+        run_command(ctx, do_set_policy, caller.actor, kind, data)
     except InvalidInput as exc:
         form = failed_form(fields, exc, prefix=kind)
         return _page(request, caller, ctx, failed=(kind, form), status_code=exc.status)
@@ -86,7 +92,5 @@ def reset_policy(
     caller: Caller = Depends(ui_caller(Role.ADMIN)),
     ctx: AppContext = Depends(app_context),
 ) -> Response:
-    with ctx.db.unit_of_work() as uow:
-        do_reset_policy(uow, caller.actor, kind)
-        uow.commit()
+    run_command(ctx, do_reset_policy, caller.actor, kind)
     return see_other(PAGE)

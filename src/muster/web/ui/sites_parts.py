@@ -15,7 +15,7 @@ from muster.domain.sites.schemas import DeviceCreate, DeviceUpdate, ZoneCreate, 
 from muster.errors import Conflict, InvalidInput
 from muster.web.auth import Caller, ui_caller
 from muster.web.context import AppContext, app_context
-from muster.web.ui.forms import failed_form, parse_form, posted, see_other
+from muster.web.ui.forms import failed_form, parse_form, posted, run_command, see_other
 from muster.web.ui.sites import site_page
 
 router = APIRouter(include_in_schema=False)
@@ -51,9 +51,7 @@ def add_zone(
 ) -> Response:  # fmt: skip
     try:
         data = parse_form(ZoneCreate, _zone_fields(fields))
-        with ctx.db.unit_of_work() as uow:
-            sites.do_add_zone(uow, caller.actor, site_id, data)
-            uow.commit()
+        run_command(ctx, sites.do_add_zone, caller.actor, site_id, data)
     except (InvalidInput, Conflict) as exc:
         return _failed(request, caller, ctx, site_id, fields, exc, "z")
     return see_other(f"/sites/{site_id}#zones")
@@ -67,9 +65,7 @@ def edit_zone(
 ) -> Response:  # fmt: skip
     try:
         data = parse_form(ZoneUpdate, _zone_fields(fields))
-        with ctx.db.unit_of_work() as uow:
-            sites.do_update_zone(uow, caller.actor, site_id, zone_id, data)
-            uow.commit()
+        run_command(ctx, sites.do_update_zone, caller.actor, site_id, zone_id, data)
     except (InvalidInput, Conflict) as exc:
         return _failed(request, caller, ctx, site_id, fields, exc, "z")
     return see_other(f"/sites/{site_id}#zones")
@@ -80,9 +76,7 @@ def remove_zone(
     site_id: str, zone_id: str, caller: Caller = Depends(ui_caller(Role.MANAGER)),
     ctx: AppContext = Depends(app_context),
 ) -> Response:  # fmt: skip
-    with ctx.db.unit_of_work() as uow:
-        sites.do_remove_zone(uow, caller.actor, site_id, zone_id)
-        uow.commit()
+    run_command(ctx, sites.do_remove_zone, caller.actor, site_id, zone_id)
     return see_other(f"/sites/{site_id}#zones")
 
 
@@ -93,9 +87,7 @@ def add_device(
 ) -> Response:  # fmt: skip
     try:
         data = parse_form(DeviceCreate, _device_fields(fields, new=True))
-        with ctx.db.unit_of_work() as uow:
-            site_devices.do_add_device(uow, caller.actor, site_id, data)
-            uow.commit()
+        run_command(ctx, site_devices.do_add_device, caller.actor, site_id, data)
     except (InvalidInput, Conflict) as exc:
         return _failed(request, caller, ctx, site_id, fields, exc, "d")
     return see_other(f"/sites/{site_id}#devices")
@@ -109,9 +101,7 @@ def edit_device(
 ) -> Response:  # fmt: skip
     try:
         data = parse_form(DeviceUpdate, _device_fields(fields, new=False))
-        with ctx.db.unit_of_work() as uow:
-            site_devices.do_update_device(uow, caller.actor, site_id, device_id, data)
-            uow.commit()
+        run_command(ctx, site_devices.do_update_device, caller.actor, site_id, device_id, data)
     except (InvalidInput, Conflict) as exc:
         return _failed(request, caller, ctx, site_id, fields, exc, "d")
     return see_other(f"/sites/{site_id}#devices")
@@ -122,7 +112,5 @@ def remove_device(
     site_id: str, device_id: str, caller: Caller = Depends(ui_caller(Role.MANAGER)),
     ctx: AppContext = Depends(app_context),
 ) -> Response:  # fmt: skip
-    with ctx.db.unit_of_work() as uow:
-        site_devices.do_remove_device(uow, caller.actor, site_id, device_id)
-        uow.commit()
+    run_command(ctx, site_devices.do_remove_device, caller.actor, site_id, device_id)
     return see_other(f"/sites/{site_id}#devices")
